@@ -1,0 +1,3 @@
+"""sparsefs: feature selection with truly sparse neural networks."""
+
+__version__ = "0.1.0"
