@@ -1,0 +1,24 @@
+"""Downstream evaluation of a feature subset, the paper's protocol: ``SVC()`` defaults."""
+
+import numpy as np
+
+
+def svc_accuracy(X_train, y_train, X_test, y_test, features):
+    """Test accuracy of ``sklearn.svm.SVC()`` trained on the columns ``features`` only.
+
+    Parameters
+    ----------
+    X_train : array or sparse matrix (n_train, d), already scaled
+    y_train : (n_train,) labels
+    X_test, y_test : the test part, same columns
+    features : (k,) int indices of the selected columns
+
+    Returns
+    -------
+    float in [0, 1].
+    """
+    from sklearn.svm import SVC
+
+    features = np.asarray(features)
+    clf = SVC().fit(X_train[:, features], y_train)
+    return float(clf.score(X_test[:, features], y_test))

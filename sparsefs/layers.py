@@ -1,0 +1,160 @@
+"""``SparseLayer``: a weight matrix stored only as its non-zeros, with its optimizer state.
+
+Storage per non-zero: the weight, two optimizer moments (Adam) or one (SGD), the output index in
+CSR-by-input order, and the by-output mirror (input index + position): with float32 values and
+int32 indices that is 24 bytes (Adam). Nothing of size ``n_in x n_out`` is ever allocated.
+"""
+
+import numpy as np
+from numba import get_num_threads
+
+from . import kernels
+from .optim import Optimizer
+
+
+def nnz_chunks(indptr, n_chunks):
+    """Row boundaries splitting the CSR rows into ``n_chunks`` pieces of about equal nnz.
+
+    Returns an int64 array (m + 1,), ``m <= n_chunks``, starting at 0 and ending at ``n_in``.
+    """
+    n_in = indptr.shape[0] - 1
+    targets = np.linspace(0, indptr[-1], n_chunks + 1)
+    bounds = np.searchsorted(indptr, targets, side="left").astype(np.int64)
+    bounds[0], bounds[-1] = 0, n_in
+    return np.unique(np.clip(bounds, 0, n_in))
+
+
+class SparseLayer:
+    """A fully connected layer ``n_in -> n_out`` whose weights live in CSR arrays.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Fan-in and fan-out.
+    keys : ndarray of int64, shape (nnz,)
+        Sorted, unique flat positions ``i * n_out + j`` of the stored weights.
+    values : ndarray, shape (nnz,)
+        Initial weights in the order of ``keys``; its dtype (float32 or float64) is the layer's.
+    bias : ndarray, shape (n_out,)
+    optimizer : Optimizer
+        Decides how many state arrays each weight carries.
+    """
+
+    is_sparse = True
+
+    def __init__(self, n_in, n_out, keys, values, bias, optimizer):
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.dtype = values.dtype
+        self.optimizer = optimizer
+        self.bias = np.ascontiguousarray(bias, dtype=self.dtype)
+        self.bias_grad = np.zeros_like(self.bias)
+        self.bias_state = optimizer.new_state(self.n_out, self.dtype)
+        self.set_topology(keys, values, optimizer.new_state(len(keys), self.dtype))
+
+    # ------------------------------------------------------------------ topology
+    @property
+    def nnz(self):
+        return int(self.indices.shape[0])
+
+    @property
+    def density(self):
+        return self.nnz / (self.n_in * self.n_out)
+
+    def keys(self):
+        """Flat positions ``i * n_out + j`` of the stored weights, sorted: (nnz,) int64."""
+        rows = np.repeat(np.arange(self.n_in, dtype=np.int64), np.diff(self.indptr))
+        return rows * self.n_out + self.indices
+
+    def set_topology(self, keys, values, state):
+        """Replace the stored positions, weights and optimizer state, then rebuild the mirror.
+
+        ``keys`` must be sorted and unique; ``values`` and each array of ``state`` follow them.
+        Cost O(nnz + n_in + n_out).
+        """
+        rows = keys // self.n_out
+        counts = np.bincount(rows, minlength=self.n_in)
+        self.indptr = np.zeros(self.n_in + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.indptr[1:])
+        self.indices = (keys - rows * self.n_out).astype(np.int32)
+        self.data = np.ascontiguousarray(values, dtype=self.dtype)
+        self.state = [np.ascontiguousarray(s, dtype=self.dtype) for s in state]
+        nnz = self.nnz
+        self.indptr_out = np.empty(self.n_out + 1, dtype=np.int64)
+        self.idx_in = np.empty(nnz, dtype=np.int32)
+        self.perm = np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64)
+        kernels.build_mirror(self.indptr, self.indices, self.n_out,
+                             self.indptr_out, self.idx_in, self.perm)
+        self.chunks = nnz_chunks(self.indptr, 8 * get_num_threads())
+
+    # ------------------------------------------------------------------ numerics
+    def forward(self, XT, out):
+        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place."""
+        kernels.spmm_forward(self.indptr_out, self.idx_in, self.perm, self.data,
+                             self.bias, XT, out)
+
+    def backward(self, XT, GT, dXT=None):
+        """Gradient step on stored weights and bias; optionally the input gradient.
+
+        XT (n_in, batch) is the layer input, GT (n_out, batch) the loss gradient at the outputs
+        (1/batch included). ``dXT`` (n_in, batch) receives ``W GT`` with the weights before the
+        step, or is skipped when None (the first layer needs no input gradient).
+        """
+        opt = self.optimizer
+        m, v = self._moments(self.state)
+        need_dx = dXT is not None
+        kernels.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
+                              dXT if need_dx else XT, need_dx, self.chunks, *opt.scalars())
+        np.sum(GT, axis=1, out=self.bias_grad)
+        bm, bv = self._moments(self.bias_state)
+        kernels.dense_optimizer_step(self.bias, self.bias_grad, bm, bv, *opt.scalars(l2=0.0))
+
+    def input_grad(self, GT, dXT):
+        """``dXT = W GT`` without touching the weights: GT (n_out, b) -> dXT (n_in, b)."""
+        kernels.backward_data(self.indptr, self.indices, self.data, GT, self.chunks, dXT)
+
+    def weight_grad(self, XT, GT):
+        """Loss gradient at the stored positions, (nnz,), canonical order, without L2."""
+        out = np.empty(self.nnz, dtype=self.dtype)
+        kernels.sddmm(self.indptr, self.indices, XT, GT, self.chunks, out)
+        return out
+
+    def add_strength(self, out):
+        """``out[i] += sum_j |W[i, j]|`` for every input ``i``; out is (n_in,) float64."""
+        kernels.row_abs_sum(self.indptr, self.data, out)
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _moments(self, state):
+        return (state[0], state[1]) if len(state) == 2 else (state[0], state[0])
+
+    def arrays(self):
+        """Every array the layer holds, for byte accounting: name -> ndarray."""
+        out = {"indptr": self.indptr, "indices": self.indices, "data": self.data,
+               "indptr_out": self.indptr_out, "idx_in": self.idx_in, "perm": self.perm,
+               "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks}
+        for k, s in enumerate(self.state):
+            out[f"state{k}"] = s
+        for k, s in enumerate(self.bias_state):
+            out[f"bias_state{k}"] = s
+        return out
+
+    def nbytes(self):
+        """Bytes of weights, indices, mirror and optimizer state of this layer."""
+        return int(sum(a.nbytes for a in self.arrays().values()))
+
+    def to_scipy(self):
+        """The weights as a ``scipy.sparse.csr_matrix`` (n_in, n_out), sharing no memory."""
+        import scipy.sparse as sp
+        return sp.csr_matrix((self.data.copy(), self.indices.copy(), self.indptr.copy()),
+                             shape=(self.n_in, self.n_out))
+
+    def copy_params(self):
+        """A snapshot of weights and topology (not optimizer state), for keeping the best epoch."""
+        return {"indptr": self.indptr.copy(), "indices": self.indices.copy(),
+                "data": self.data.copy(), "bias": self.bias.copy()}
+
+    def load_params(self, snap):
+        """Restore a :meth:`copy_params` snapshot; optimizer state restarts at zero."""
+        rows = np.repeat(np.arange(self.n_in, dtype=np.int64), np.diff(snap["indptr"]))
+        keys = rows * self.n_out + snap["indices"]
+        self.set_topology(keys, snap["data"], self.optimizer.new_state(len(keys), self.dtype))
+        self.bias[:] = snap["bias"]

@@ -1,0 +1,62 @@
+"""Optimizer hyper-parameters and step counter, shared by sparse and dense layers.
+
+The update itself runs inside the kernels (fused with the backward pass for sparse layers); this
+object only decides the scalars of each step and how many state arrays each weight carries.
+"""
+
+import numpy as np
+
+from . import kernels
+
+
+class Optimizer:
+    """Adam (default) or SGD with momentum, with coupled L2 weight decay ``g += l2 * w``.
+
+    Parameters
+    ----------
+    name : {"adam", "sgd"}
+    lr : float
+        Learning rate.
+    l2 : float
+        Coupled L2 coefficient, added to the gradient of every weight (not of biases).
+    beta1, beta2, eps : float
+        Adam's moment decays and denominator guard; for SGD ``momentum`` is used instead.
+    momentum : float
+        SGD momentum.
+    """
+
+    def __init__(self, name="adam", lr=1e-3, l2=1e-4, beta1=0.9, beta2=0.999, eps=1e-8,
+                 momentum=0.9):
+        if name not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {name!r}")
+        self.name, self.lr, self.l2 = name, float(lr), float(l2)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.momentum = float(momentum)
+        self.t = 0
+
+    @property
+    def n_state(self):
+        """State arrays per weight: 2 for Adam (m, v), 1 for SGD (momentum)."""
+        return 2 if self.name == "adam" else 1
+
+    def new_state(self, n, dtype):
+        """Zero optimizer state for ``n`` weights: a list of ``n_state`` arrays (n,)."""
+        return [np.zeros(n, dtype=dtype) for _ in range(self.n_state)]
+
+    def begin_step(self):
+        """Advance the step counter; call once per mini-batch before the layers update."""
+        self.t += 1
+
+    def scalars(self, l2=None):
+        """Arguments ``(opt, lr, l2, beta1, beta2, eps, bc1, bc2)`` of the update kernels."""
+        l2 = self.l2 if l2 is None else l2
+        if self.name == "adam":
+            t = max(self.t, 1)
+            return (kernels.ADAM, self.lr, l2, self.beta1, self.beta2, self.eps,
+                    1.0 - self.beta1 ** t, 1.0 - self.beta2 ** t)
+        return (kernels.SGD, self.lr, l2, self.momentum, 0.0, 0.0, 1.0, 1.0)
+
+    # Arithmetic per weight per step, counted with a multiply-add as 2 FLOPs (see accounting).
+    @property
+    def flops_per_weight(self):
+        return 14 if self.name == "adam" else 5

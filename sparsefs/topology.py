@@ -1,0 +1,229 @@
+"""Sparse topology: Erdos-Renyi-Kernel initialisation, and the SET and RigL prune/regrow updates.
+
+Positions are handled as sorted int64 keys ``i * n_out + j``. Nothing here builds a dense mask:
+random positions are drawn as keys and deduplicated, pruning is a partition of the weights, and
+the CSR arrays are rebuilt by merging two sorted key lists. RigL's dense gradient is computed in
+row blocks of at most ``block_bytes`` with a running top-k, so the whole of it never exists.
+"""
+
+import math
+
+import numpy as np
+
+from . import kernels
+
+# Below this many candidate positions (and when few are empty) enumerating the empties is
+# cheaper and exact; above it, rejection sampling of keys keeps memory O(nnz).
+_ENUMERATE_LIMIT = 1 << 22
+
+
+def erk_densities(shapes, density):
+    """Per-layer densities of the Erdos-Renyi-Kernel rule for a global ``density``.
+
+    Each layer's density is ``eps * (n_in + n_out) / (n_in * n_out)``, with one ``eps`` chosen
+    so the total non-zeros equal ``density * sum(n_in * n_out)``; a layer whose density would
+    exceed 1 is made dense and ``eps`` is solved again for the rest.
+
+    Parameters
+    ----------
+    shapes : list of (n_in, n_out)
+    density : float in (0, 1]
+
+    Returns
+    -------
+    list of float, one density per layer, each in (0, 1].
+    """
+    sizes = np.array([a * b for a, b in shapes], dtype=np.float64)
+    raw = np.array([(a + b) / (a * b) for a, b in shapes], dtype=np.float64)
+    budget = density * sizes.sum()
+    dense = np.zeros(len(shapes), dtype=bool)
+    while True:
+        rest = budget - sizes[dense].sum()
+        eps = rest / (raw[~dense] * sizes[~dense]).sum() if (~dense).any() else 0.0
+        probs = np.where(dense, 1.0, eps * raw)
+        over = (probs > 1.0) & ~dense
+        if not over.any():
+            return [float(p) for p in probs]
+        dense |= over
+
+
+def layer_nnz(shapes, density):
+    """Exact non-zero counts per layer: ERK densities rounded so the sum is ``density * total``."""
+    dens = erk_densities(shapes, density)
+    sizes = [a * b for a, b in shapes]
+    counts = [min(s, int(round(d * s))) for d, s in zip(dens, sizes)]
+    # Rounding may miss the global budget by a few; give the difference to the largest sparse layer.
+    target = int(round(density * sum(sizes)))
+    order = sorted(range(len(sizes)), key=lambda k: -sizes[k])
+    for k in order:
+        fix = max(-counts[k] + 1, min(target - sum(counts), sizes[k] - counts[k]))
+        counts[k] += fix
+        if sum(counts) == target:
+            break
+    return counts
+
+
+def random_keys(n_in, n_out, count, rng, exclude=None):
+    """``count`` distinct random positions of an ``n_in x n_out`` layer, none in ``exclude``.
+
+    Parameters
+    ----------
+    exclude : ndarray of int64, sorted, optional
+        Positions that must not be drawn (the ones already stored).
+
+    Returns
+    -------
+    ndarray of int64, shape (count,), sorted. Memory O(count + len(exclude)).
+    """
+    total = n_in * n_out
+    exclude = np.empty(0, dtype=np.int64) if exclude is None else exclude
+    free = total - len(exclude)
+    if count > free:
+        raise ValueError(f"cannot place {count} weights in {free} empty positions")
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
+    if total <= _ENUMERATE_LIMIT and free < 4 * count:
+        empty = np.setdiff1d(np.arange(total, dtype=np.int64), exclude, assume_unique=True)
+        return np.sort(rng.choice(empty, size=count, replace=False))
+    chosen = np.empty(0, dtype=np.int64)
+    while len(chosen) < count:
+        need = count - len(chosen)
+        draw = rng.integers(0, total, size=int(need * total / free * 1.1) + 16, dtype=np.int64)
+        draw = draw[~_contains(exclude, draw)]
+        draw = draw[~_contains(chosen, draw)]
+        _, first = np.unique(draw, return_index=True)
+        draw = draw[np.sort(first)][:need]  # keep draw order so the cut is not biased to low keys
+        chosen = np.sort(np.concatenate([chosen, draw]))
+    return chosen
+
+
+def _contains(sorted_keys, queries):
+    """Boolean (len(queries),): which queries appear in the sorted array ``sorted_keys``."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(queries), dtype=bool)
+    pos = np.searchsorted(sorted_keys, queries)
+    pos[pos == len(sorted_keys)] = 0
+    return sorted_keys[pos] == queries
+
+
+def init_values(n_in, count, rng, dtype):
+    """Initial weights like PyTorch's ``nn.Linear`` on the dense shape: U(-1/sqrt(n_in), +)."""
+    bound = 1.0 / math.sqrt(n_in)
+    return rng.uniform(-bound, bound, size=count).astype(dtype)
+
+
+def cosine_zeta(step, total_steps, zeta_start=0.3, zeta_end=0.005):
+    """Drop fraction at optimizer ``step``: cosine decay from ``zeta_start`` to ``zeta_end``."""
+    frac = min(step / max(total_steps, 1), 1.0)
+    return zeta_end + 0.5 * (zeta_start - zeta_end) * (1.0 + math.cos(math.pi * frac))
+
+
+def prune_smallest(layer, zeta):
+    """Which stored weights survive a drop of the ``ceil(zeta * nnz)`` smallest ``|w|``.
+
+    Returns a boolean keep mask (nnz,) and the number dropped. O(nnz) by partition.
+    """
+    n_drop = min(int(math.ceil(zeta * layer.nnz)), layer.nnz)
+    keep = np.ones(layer.nnz, dtype=bool)
+    if n_drop > 0:
+        keep[np.argpartition(np.abs(layer.data), n_drop - 1)[:n_drop]] = False
+    return keep, n_drop
+
+
+def _rebuild(layer, old_keys, keep, new_keys):
+    """Merge surviving and new positions (both sorted) into fresh CSR arrays, O(nnz).
+
+    Survivors keep weight and optimizer state; new positions start at 0 with zero moments.
+    """
+    kept = old_keys[keep]
+    slots = np.searchsorted(kept, new_keys) + np.arange(len(new_keys))
+    is_new = np.zeros(len(kept) + len(new_keys), dtype=bool)
+    is_new[slots] = True
+    keys = np.empty(len(is_new), dtype=np.int64)
+    keys[is_new], keys[~is_new] = new_keys, kept
+
+    def merged(old):
+        out = np.zeros(len(is_new), dtype=old.dtype)
+        out[~is_new] = old[keep]
+        return out
+
+    layer.set_topology(keys, merged(layer.data), [merged(s) for s in layer.state])
+
+
+def set_update(layer, zeta, rng):
+    """SET: drop the smallest ``|w|``, regrow as many at uniformly random empty positions.
+
+    Returns the number of weights replaced. nnz is unchanged.
+    """
+    if not layer.is_sparse or layer.density >= 1.0:
+        return 0
+    keep, n_drop = prune_smallest(layer, zeta)
+    old = layer.keys()
+    new = random_keys(layer.n_in, layer.n_out, n_drop, rng, exclude=old[keep])
+    # A just-dropped position may be drawn again (it is empty now); it restarts at zero.
+    _rebuild(layer, old, keep, new)
+    return n_drop
+
+
+def rigl_update(layer, zeta, XT, GT, block_bytes=4 << 20):
+    """RigL: drop the smallest ``|w|``, regrow where ``|dL/dW|`` of this mini-batch is largest.
+
+    Parameters
+    ----------
+    XT : ndarray, shape (n_in, batch)
+        The layer's input on the current mini-batch.
+    GT : ndarray, shape (n_out, batch)
+        The loss gradient at the layer's outputs (1/batch included).
+    block_bytes : int
+        Size of one block of the dense gradient; the extra memory of the update.
+
+    Returns the number of weights replaced.
+    """
+    if not layer.is_sparse or layer.density >= 1.0:
+        return 0
+    keep, n_drop = prune_smallest(layer, zeta)
+    old = layer.keys()
+    new = rigl_regrow(layer, old[keep], n_drop, XT, GT, block_bytes)
+    _rebuild(layer, old, keep, new)
+    return n_drop
+
+
+def rigl_regrow(layer, kept_keys, count, XT, GT, block_bytes=4 << 20):
+    """The ``count`` empty positions (not in ``kept_keys``) with the largest ``|XT GT^T|``.
+
+    The gradient ``XT @ GT.T`` (n_in, n_out) is formed ``rows`` input rows at a time; in each
+    block the stored positions are masked and only the block's best ``count`` join a running
+    top-``count``; memory is one block plus O(count). Returns sorted int64 keys (count,).
+    """
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
+    n_in, n_out = layer.n_in, layer.n_out
+    # The stored set after the drop, as CSR, for masking (the kept keys are sorted).
+    rows = kept_keys // n_out
+    indptr = np.zeros(n_in + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_in), out=indptr[1:])
+    cols = (kept_keys - rows * n_out).astype(np.int32)
+    step = max(1, block_bytes // (4 * n_out))
+    best_val = np.empty(0, dtype=np.float32)
+    best_key = np.empty(0, dtype=np.int64)
+    GTt = np.ascontiguousarray(GT.T)
+    block = np.empty((step, n_out), dtype=XT.dtype)
+    for r0 in range(0, n_in, step):
+        r1 = min(n_in, r0 + step)
+        blk = block[: r1 - r0]
+        np.matmul(XT[r0:r1], GTt, out=blk)
+        np.abs(blk, out=blk)
+        kernels.mask_stored(indptr, cols, r0, blk, -1.0)
+        flat = blk.reshape(-1)
+        if flat.size > count:
+            top = np.argpartition(flat, flat.size - count)[flat.size - count:]
+        else:
+            top = np.arange(flat.size)
+        best_val = np.concatenate([best_val, flat[top].astype(np.float32)])
+        best_key = np.concatenate([best_key, top.astype(np.int64) + r0 * n_out])
+        if best_val.size > count:
+            sel = np.lexsort((best_key, -best_val))[:count]
+            best_val, best_key = best_val[sel], best_key[sel]
+    # Masked entries (-1) can only win when fewer than ``count`` positions are empty-and-scored,
+    # which cannot happen: the drop freed at least ``count`` positions.
+    return np.sort(best_key)
