@@ -99,7 +99,7 @@ def format_train_summary(r):
 @main.command()
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder of named data sets [default: $SPARSEFS_DATA, else ~/.cache/sparsefs].")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Also write JSON here.")
+@click.option("--output", "-o", type=click.Path(), help="Also write JSON here.")
 @fails_cleanly
 def datasets(data_dir, output):
     """List the named data sets, their shape and whether they are available here.

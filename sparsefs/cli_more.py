@@ -101,7 +101,7 @@ def _selected_csv(X, labels, names):
               help="Which importance to draw [default: the run's --metric].")
 @click.option("--top", type=int, default=30, show_default=True,
               help="Bars to draw when the features are not an image.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", type=click.Path(), default=None,
               help="PNG file [default: RESULT with .png].")
 @fails_cleanly
 def plot(result, metric, top, output):

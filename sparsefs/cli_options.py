@@ -29,7 +29,7 @@ def fails_cleanly(func):
 
 def common(func):
     """Options every command has: --seed, --quiet, --output."""
-    func = click.option("--output", "-o", type=click.Path(dir_okay=False),
+    func = click.option("--output", "-o", type=click.Path(),
                         help="Write the result as JSON to this file (atomically).")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No progress output.")(func)
     func = click.option("--seed", type=int, default=0, show_default=True,

@@ -57,7 +57,7 @@ def neuron_attribution(network, XT, out=None):
             if k > 0:
                 kernels.relu_backward(np.tile(acts[k - 1], len(classes)), dX)
             G = dX
-        out += np.abs(G).sum(axis=1) / batch
+        kernels.add_abs_row_sums(G, 1.0 / batch, out)
     return out
 
 

@@ -216,3 +216,13 @@ def gather_csr_rows_t(indptr, indices, data, rows, out):
         r = rows[k]
         for p in range(indptr[r], indptr[r + 1]):
             out[indices[p], k] = data[p]
+
+
+@njit(parallel=True, cache=True)
+def add_abs_row_sums(G, scale, out):
+    """``out[i] += scale * sum_b |G[i, b]|`` without a temporary the size of ``G``."""
+    for i in prange(G.shape[0]):
+        s = 0.0
+        for b in range(G.shape[1]):
+            s += abs(G[i, b])
+        out[i] += scale * s

@@ -1,0 +1,451 @@
+"""Grid studies of the paper's protocol, restartable, on local processes or a Dask cluster.
+
+Every run (data set, method, density, L2, seed), and every classical baseline per (data set,
+seed), is one task whose record is written atomically to its own file::
+
+    out_dir/study.json                                  the grid and the settings
+    out_dir/runs/<dataset>/<method>_d<density>_l2-<l2>_s<seed>.json   SET / RigL
+    out_dir/runs/<dataset>/dense_l2-<l2>_s<seed>.json                 dense (density ignored)
+    out_dir/runs/<dataset>/baseline-<name>_s<seed>.json               baselines
+
+A restarted study skips every run whose file loads and describes the same task, so a killed
+study loses at most the runs in flight. Tasks go through ``joblib.Parallel``: local processes
+by default, or Dask's joblib backend for a cluster. One out_dir serves one running study at a
+time (stale temporary files are removed when a study starts).
+"""
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError
+
+METHODS = ("set", "rigl", "dense")
+DEFAULT_K_SWEEP = (25, 50, 75, 100, 200)
+MANIFEST = "study.json"
+RUNS_DIR = "runs"
+
+# Per worker process: the last data set loaded, raw and scaled, so a worker that gets many
+# runs of one data set reads and scales it once.
+_CACHE = {}
+
+
+def parse_seeds(spec):
+    """Seeds from "0-9", "0,3,5", "0-2,7", an int, or an iterable of ints.
+
+    Returns
+    -------
+    list of int, sorted, without duplicates.
+    """
+    if isinstance(spec, int):
+        return [spec]
+    if not isinstance(spec, str):
+        return sorted({int(s) for s in spec})
+    seeds = set()
+    try:
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            lo, sep, hi = part.partition("-")
+            lo = int(lo)
+            hi = int(hi) if sep else lo
+            if hi < lo:
+                raise ValueError
+            seeds.update(range(lo, hi + 1))
+    except ValueError:
+        raise InputError(f"Seeds '{spec}' are not a range like 0-9 or a list like 0,3,5 of "
+                         "non-negative integers; write them that way.") from None
+    if not seeds:
+        raise InputError("No seeds given; use a range like 0-9 or a list like 0,3,5.")
+    return sorted(seeds)
+
+
+def parse_floats(spec):
+    """Floats from "0.5,0.2,5e-5" or an iterable; returns a list in the given order."""
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    try:
+        return [float(v) for v in items if str(v).strip()]
+    except ValueError:
+        raise InputError(f"'{spec}' is not a comma-separated list of numbers; write e.g. "
+                         "0.5,0.2.") from None
+
+
+def run_key(dataset, method, density=None, l2=None, seed=0, kind="nn"):
+    """File of one run, relative to ``out_dir/runs`` (e.g. "madelon/set_d0.2_l2-0.0001_s3.json")."""
+    if kind == "baseline":
+        return f"{dataset}/baseline-{method}_s{seed}.json"
+    if method == "dense":
+        return f"{dataset}/dense_l2-{l2:g}_s{seed}.json"
+    return f"{dataset}/{method}_d{density:g}_l2-{l2:g}_s{seed}.json"
+
+
+def plan_study(datasets, methods, densities, l2s, seeds, baselines=()):
+    """The study's tasks, grouped by data set so a worker's data cache is reused.
+
+    Parameters
+    ----------
+    datasets : list of str
+        Canonical data-set names (as used in file names).
+    methods, densities, l2s, seeds, baselines : lists of the grid's values.
+
+    Returns
+    -------
+    list of dict with keys key, dataset, kind ("nn" or "baseline"), method, density, l2, seed.
+    """
+    tasks = []
+    for name in datasets:
+        for seed in seeds:
+            for method in methods:
+                cells = [(1.0, l2) for l2 in l2s] if method == "dense" else \
+                    [(d, l2) for d in densities for l2 in l2s]
+                for density, l2 in cells:
+                    tasks.append({"key": run_key(name, method, density, l2, seed),
+                                  "dataset": name, "kind": "nn", "method": method,
+                                  "density": float(density), "l2": float(l2), "seed": int(seed)})
+            for base in baselines:
+                tasks.append({"key": run_key(name, base, seed=seed, kind="baseline"),
+                              "dataset": name, "kind": "baseline", "method": base,
+                              "density": None, "l2": None, "seed": int(seed)})
+    return tasks
+
+
+def atomic_write(path, data):
+    """Write ``data`` (str or bytes) to ``path`` through a temporary file in the same folder
+    and ``os.replace``, so readers see the old file or the whole new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path, obj):
+    """:func:`atomic_write` of ``obj`` as indented JSON."""
+    atomic_write(path, json.dumps(obj, indent=1) + "\n")
+
+
+def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0,),
+              out_dir="study", epochs=200, hidden=(1000, 100), jobs=1, scheduler=None,
+              data_dir=None, k_sweep=DEFAULT_K_SWEEP, progress=None, baselines=(), k=None,
+              batch_size=None, update_every=10, max_time=None, threads=None):
+    """Run (or resume) a grid study; each run's record lands in its own file.
+
+    Parameters
+    ----------
+    datasets : list of str
+        Data-set names or file paths (see ``load_dataset``).
+    methods : subset of ("set", "rigl", "dense")
+    densities, l2s : lists of float
+        Grid of densities (ignored by "dense") and coupled L2 strengths.
+    seeds : list of int, or a spec for :func:`parse_seeds`
+    out_dir : str or path
+    epochs, hidden, batch_size, update_every, max_time : passed to ``run_job``.
+    jobs : int
+        Local worker processes (joblib/loky), or Dask workers with ``scheduler="local"``.
+    scheduler : None, "local" or a Dask scheduler address ("tcp://host:port")
+        None: joblib processes. "local": a Dask LocalCluster on loopback. An address: that
+        cluster, whose workers must see ``data_dir`` and ``out_dir`` at the same paths.
+    data_dir : str or path, optional
+        Data folder (else $SPARSEFS_DATA, else the cache folder; madelon is bundled).
+    k_sweep : list of int
+        Extra K values at which both metrics' rankings are scored (those <= n_features).
+    progress : callable(dict), optional
+        Called in this process: ``{"event": "start", "total", "todo", "skipped"}`` once, then
+        ``{"event": "done"|"error"|"skip", "key", "done", "todo", "seconds", "accuracy",
+        "error"}`` as each task finishes.
+    baselines : subset of ("lasso", "mi", "extratrees", "random")
+        Classical rankings, one task per (data set, seed).
+    k : int, optional
+        Features evaluated; each data set's paper K (100, madelon 20) by default.
+    threads : int, optional
+        Numba threads per task; default all cores shared evenly among local workers, and 1
+        on a remote cluster (run one single-threaded Dask worker per core there).
+
+    Returns
+    -------
+    dict with out_dir, total, computed (keys), skipped (keys), failed (list of dict with
+    key, error, traceback) and seconds. Failed runs have no file and are retried next time.
+    """
+    t0 = time.perf_counter()
+    jobs = int(jobs)
+    grid = _check_grid(methods, densities, l2s, seeds, baselines, k_sweep, jobs, scheduler)
+    args = _resolve_datasets(datasets, data_dir)
+    grid["datasets"] = list(args)
+    settings = {"epochs": int(epochs), "hidden": [int(h) for h in hidden],
+                "k": None if k is None else int(k),
+                "batch_size": None if batch_size is None else int(batch_size),
+                "update_every": int(update_every), "max_time": max_time,
+                "k_sweep": grid.pop("k_sweep")}
+    out = Path(out_dir)
+    runs = out / RUNS_DIR
+    _update_manifest(out, settings, grid)
+    for stale in [*out.glob(".*.tmp"), *runs.rglob(".*.tmp")]:
+        stale.unlink()  # left by a killed study; a finished write never leaves one
+    tasks = plan_study(list(args), grid["methods"], grid["densities"], grid["l2s"],
+                       grid["seeds"], grid["baselines"])
+    done = {t["key"] for t in tasks if _is_complete(runs / t["key"], t, settings)}
+    skipped = [t["key"] for t in tasks if t["key"] in done]
+    todo = [t for t in tasks if t["key"] not in done]
+    _emit(progress, {"event": "start", "total": len(tasks), "todo": len(todo),
+                     "skipped": len(skipped)})
+    if threads is None:
+        threads = 1 if scheduler not in (None, "local") else max(1, (os.cpu_count() or 1) // jobs)
+    # Only an explicit data folder travels: workers resolve the default themselves.
+    explicit_dir = str(Path(data_dir).expanduser().resolve()) if data_dir else None
+    calls = [(_execute, (t, settings, args[t["dataset"]], explicit_dir,
+                         str((runs / t["key"]).resolve()), int(threads)), {}) for t in todo]
+    computed, failed = [], []
+    try:
+        for i, res in enumerate(_parallel(calls, jobs, scheduler), 1):
+            event = {"event": res.pop("status"), "done": i, "todo": len(todo), **res}
+            if event["event"] == "error":
+                failed.append({k_: res[k_] for k_ in ("key", "error", "traceback")})
+            elif event["event"] == "done":
+                computed.append(res["key"])
+            else:
+                skipped.append(res["key"])
+            _emit(progress, event)
+    finally:
+        _CACHE.clear()
+    return {"out_dir": str(out), "total": len(tasks), "computed": computed,
+            "skipped": skipped, "failed": failed, "seconds": time.perf_counter() - t0}
+
+
+def _emit(progress, event):
+    if progress is not None:
+        progress({k: v for k, v in event.items() if k != "traceback"})
+
+
+def _check_grid(methods, densities, l2s, seeds, baselines, k_sweep, jobs, scheduler):
+    """Validate the grid's values; returns them normalised (sorted, without duplicates)."""
+    from .baselines import BASELINES
+
+    methods = list(dict.fromkeys(m.lower() for m in methods))
+    baselines = list(dict.fromkeys(b.lower() for b in baselines))
+    bad = [m for m in methods if m not in METHODS] + [b for b in baselines if b not in BASELINES]
+    if bad:
+        raise InputError(f"Unknown method or baseline {', '.join(bad)}; methods are "
+                         f"{', '.join(METHODS)} and baselines {', '.join(BASELINES)}.")
+    densities = sorted(set(parse_floats(densities)), reverse=True)
+    l2s = sorted(set(parse_floats(l2s)))
+    if not methods and not baselines:
+        raise InputError("The study has no method and no baseline; give at least one.")
+    if any(m != "dense" for m in methods) and not densities:
+        raise InputError("SET and RigL need at least one density; give e.g. 0.5,0.2.")
+    if any(not 0 < d <= 1 for d in densities):
+        raise InputError(f"Densities {densities} must lie in (0, 1]; 0.2 keeps 20% of weights.")
+    if methods and (not l2s or any(v < 0 for v in l2s)):
+        raise InputError(f"L2 strengths {l2s} must be one or more numbers >= 0.")
+    seeds = parse_seeds(seeds)
+    if any(s < 0 for s in seeds):
+        raise InputError(f"Seeds {seeds} must be non-negative integers.")
+    k_sweep = sorted({int(v) for v in k_sweep})
+    if any(v < 1 for v in k_sweep):
+        raise InputError(f"K sweep values {k_sweep} must be positive integers.")
+    if jobs < 1:
+        raise InputError(f"jobs={jobs}: give 1 or more worker processes.")
+    if scheduler is not None and scheduler != "local" and "://" not in str(scheduler):
+        raise InputError(f"Scheduler '{scheduler}' is neither 'local' nor an address like "
+                         "tcp://host:8786; give one of those.")
+    return {"methods": methods, "densities": densities, "l2s": l2s, "seeds": seeds,
+            "baselines": baselines, "k_sweep": k_sweep}
+
+
+def _resolve_datasets(datasets, data_dir):
+    """{canonical name: argument for load_dataset}, checking each exists before any run."""
+    from .datasets import get_info, list_datasets
+    from .readers import USER_SUFFIXES
+
+    available = None
+    args = {}
+    for arg in datasets:
+        arg = str(arg)
+        path = Path(arg).expanduser()
+        is_file = path.suffix.lower() in USER_SUFFIXES or "/" in arg or os.sep in arg
+        if not is_file:
+            try:
+                name = get_info(arg).name
+            except InputError:
+                if not path.exists():
+                    raise
+                is_file = True
+        if is_file:
+            if not path.is_file():
+                raise InputError(f"Data file {path} does not exist; check the path.")
+            name, arg = path.stem, str(path.resolve())
+        else:
+            if available is None:  # reads no data, only looks for the files
+                available = {r["name"]: r for r in list_datasets(data_dir)}
+            if available[name]["status"] == "missing":
+                raise InputError(f"Data set '{name}' is missing: "
+                                 f"{available[name]['path_or_hint']}.")
+            arg = name
+        if name in args:
+            raise InputError(f"Two data sets are both named '{name}'; rename one file.")
+        args[name] = arg
+    if not args:
+        raise InputError("The study has no data set; name at least one.")
+    return args
+
+
+def _update_manifest(out, settings, grid):
+    """Write study.json: the settings (which must match an existing study's) and the union of
+    this grid with the grids the folder already holds."""
+    path = out / MANIFEST
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise InputError(f"{path} is unreadable; delete it to start the study afresh "
+                             "(finished runs are kept).") from None
+        diff = {k: old["settings"].get(k) for k in settings
+                if old["settings"].get(k) != settings[k]}
+        if diff:
+            raise InputError(f"{out} holds a study with other settings ({diff}); use another "
+                             "output folder or the same settings.")
+        for key, values in old.get("grid", {}).items():
+            grid[key] = list(dict.fromkeys([*values, *grid[key]]))
+    write_json(path, {"sparsefs_version": __version__, "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
+                      "settings": settings, "grid": grid})
+
+
+def _task_record(task, settings):
+    """What a run file stores under "task"; a file whose "task" differs is recomputed."""
+    return json.loads(json.dumps({**task, "settings": settings}))
+
+
+def _is_complete(path, task, settings):
+    try:
+        with open(path) as fh:
+            return json.load(fh).get("task") == _task_record(task, settings)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _parallel(calls, jobs, scheduler):
+    """Results of ``calls`` in completion order, through joblib on the chosen backend."""
+    import joblib
+
+    if scheduler is None:
+        yield from joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(calls)
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("Running on Dask needs dask.distributed: install sparsefs[dask] "
+                         "(pip install 'sparsefs[dask]'), or drop the scheduler.") from None
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise InputError(f"Could not reach the Dask scheduler {scheduler} ({exc}); start it "
+                         "or check the address.") from None
+    try:
+        with joblib.parallel_backend("dask"):  # the client just made is Dask's default
+            yield from joblib.Parallel(return_as="generator_unordered")(calls)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _execute(task, settings, data_arg, data_dir, path, threads):
+    """One task in a worker: compute its record and write it; never raises, so one failing
+    run does not cancel the others."""
+    base = {"key": task["key"], "seconds": 0.0, "accuracy": None, "error": None}
+    if _is_complete(path, task, settings):  # another study process finished it meanwhile
+        return {**base, "status": "skip"}
+    t0 = time.perf_counter()
+    try:
+        import numba
+
+        previous = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        try:
+            record = _compute(task, settings, data_arg, data_dir, threads)
+        finally:
+            numba.set_num_threads(previous)
+        record["task"] = _task_record(task, settings)
+        write_json(path, record)
+    except Exception as exc:
+        return {**base, "status": "error", "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
+    return {**base, "status": "done", "accuracy": record["accuracy"],
+            "seconds": time.perf_counter() - t0}
+
+
+def _load(data_arg, data_dir):
+    """(Dataset, scaled X_train, scaled X_test), cached for the worker's next task."""
+    from .datasets import load_dataset
+    from .scaling import fit_scale
+
+    key = (data_arg, data_dir)
+    if key not in _CACHE:
+        _CACHE.clear()  # keep one data set per worker in memory
+        ds = load_dataset(data_arg, data_dir=data_dir)
+        _CACHE[key] = (ds, *fit_scale(ds.X_train, ds.X_test, ds.scaling))
+    return _CACHE[key]
+
+
+def _sweep(ds, X_tr, X_te, ranking, k_sweep):
+    """{str(K): SVC test accuracy of the top K} for each K <= n_features."""
+    from .evaluate import svc_accuracy
+
+    return {str(kk): svc_accuracy(X_tr, ds.y_train, X_te, ds.y_test, ranking[:kk])
+            for kk in k_sweep if kk <= ds.n_features}
+
+
+def _compute(task, settings, data_arg, data_dir, threads):
+    """The record of one run: ``run_job``'s, or a baseline's in the same layout, plus
+    "kind" and "sweep" {metric: {K: accuracy}}."""
+    import numpy as np
+
+    from .accounting import peak_rss_bytes
+    from .baselines import rank_baseline
+    from .evaluate import svc_accuracy
+    from .job import run_job
+
+    ds, X_tr, X_te = _load(data_arg, data_dir)
+    k = settings["k"] or ds.k
+    if task["kind"] == "nn":
+        record = run_job(ds, method=task["method"], density=task["density"], metric="attr",
+                         k=k, epochs=settings["epochs"], seed=task["seed"], l2=task["l2"],
+                         batch_size=settings["batch_size"], hidden=tuple(settings["hidden"]),
+                         update_every=settings["update_every"], max_time=settings["max_time"])
+        record["kind"] = "nn"
+        record["sweep"] = {m: _sweep(ds, X_tr, X_te, np.asarray(r), settings["k_sweep"])
+                           for m, r in record["rankings"].items()}
+        return record
+    if k > ds.n_features:
+        raise InputError(f"K={k} exceeds the {ds.n_features} features of {ds.name}.")
+    t0 = time.perf_counter()
+    ranking = rank_baseline(task["method"], X_tr, ds.y_train, seed=task["seed"], n_jobs=threads)
+    t_rank = time.perf_counter() - t0
+    return {"sparsefs_version": __version__, "kind": "baseline", "dataset": ds.name,
+            "method": task["method"], "density": None, "metric": "score", "k": int(k),
+            "seed": task["seed"], "l2": None, "n_train": int(ds.X_train.shape[0]),
+            "n_test": int(ds.X_test.shape[0]), "n_features": ds.n_features,
+            "n_classes": ds.n_classes, "ranking": ranking.tolist(),
+            "rankings": {"score": ranking.tolist()},
+            "accuracy": {"score": svc_accuracy(X_tr, ds.y_train, X_te, ds.y_test, ranking[:k])},
+            "sweep": {"score": _sweep(ds, X_tr, X_te, ranking, settings["k_sweep"])},
+            "memory": {"peak_rss_bytes": peak_rss_bytes()},
+            "seconds": {"train": t_rank, "total": time.perf_counter() - t0}}

@@ -1,0 +1,128 @@
+"""Sparse layer numerics against independent references: scipy products, the dense layer,
+and finite differences of the loss (float64)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from helpers import dense_twin, random_sparse_layer, stored_mask
+from sparsefs.network import MLP, build_mlp, softmax_columns
+from sparsefs.optim import Optimizer
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_matches_scipy(dtype):
+    rng = np.random.default_rng(0)
+    layer = random_sparse_layer(70, 45, 0.1, rng, dtype)
+    XT = rng.standard_normal((70, 13)).astype(dtype)
+    out = np.empty((45, 13), dtype=dtype)
+    layer.forward(XT, out)
+    W = layer.to_scipy()
+    ref = (W.T @ XT) + layer.bias[:, None]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol)
+
+
+def test_sddmm_and_input_grad_match_scipy():
+    rng = np.random.default_rng(1)
+    layer = random_sparse_layer(60, 40, 0.15, rng)
+    XT = rng.standard_normal((60, 9))
+    GT = rng.standard_normal((40, 9))
+    full = XT @ GT.T
+    rows = np.repeat(np.arange(60), np.diff(layer.indptr))
+    np.testing.assert_allclose(layer.weight_grad(XT, GT), full[rows, layer.indices], rtol=1e-12)
+    dX = np.empty_like(XT)
+    layer.input_grad(GT, dX)
+    np.testing.assert_allclose(dX, layer.to_scipy() @ GT, rtol=1e-12, atol=1e-12)
+
+
+def test_one_adam_step_equals_dense_layer_at_stored_positions():
+    rng = np.random.default_rng(2)
+    layer = random_sparse_layer(50, 30, 0.2, rng, optimizer=Optimizer(l2=1e-3))
+    twin = dense_twin(layer, Optimizer(l2=1e-3))
+    XT = rng.standard_normal((50, 8))
+    GT = rng.standard_normal((30, 8)) / 8
+    dX_s, dX_d = np.empty_like(XT), np.empty_like(XT)
+    for opt in (layer.optimizer, twin.optimizer):
+        opt.begin_step()
+    layer.backward(XT, GT, dX_s)
+    twin.backward(XT, GT, dX_d)
+    mask = stored_mask(layer)
+    rows = np.repeat(np.arange(50), np.diff(layer.indptr))
+    np.testing.assert_allclose(layer.data, twin.W[rows, layer.indices], rtol=1e-12)
+    np.testing.assert_allclose(layer.bias, twin.bias, rtol=1e-12)
+    # Input gradient with the weights before the step: the dense twin's zeros contribute nothing.
+    np.testing.assert_allclose(dX_s, dX_d, rtol=1e-10, atol=1e-12)
+    assert mask.sum() == layer.nnz
+
+
+def _loss(net, X, y):
+    XT = np.ascontiguousarray(X.T)
+    P = net.forward(XT).copy()
+    return -np.mean(np.log(P[y, np.arange(len(y))]))
+
+
+def test_network_gradient_matches_finite_differences():
+    """SGD with lr 1, no momentum, no L2 moves each weight by exactly -grad: compare to FD."""
+    rng = np.random.default_rng(3)
+    opt = Optimizer("sgd", lr=1.0, l2=0.0, momentum=0.0)
+    net = build_mlp(12, 3, (9, 7), "set", 0.5, opt, rng, np.float64)
+    X = rng.standard_normal((6, 12))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    h = 1e-6
+    fd = []
+    for layer in net.layers:
+        g = np.empty(layer.nnz)
+        for p in range(layer.nnz):
+            w = layer.data[p]
+            layer.data[p] = w + h
+            up = _loss(net, X, y)
+            layer.data[p] = w - h
+            down = _loss(net, X, y)
+            layer.data[p] = w
+            g[p] = (up - down) / (2 * h)
+        fd.append(g)
+    before = [layer.data.copy() for layer in net.layers]
+    XT = net.batch_input(X, np.arange(6))
+    net.forward(XT)
+    net.backward(XT, y)
+    for layer, w0, g in zip(net.layers, before, fd):
+        np.testing.assert_allclose(w0 - layer.data, g, rtol=1e-5, atol=1e-8)
+
+
+def test_sparse_network_equals_dense_network_with_masked_weights():
+    rng = np.random.default_rng(4)
+    sparse_net = build_mlp(20, 4, (16, 8), "set", 0.3, Optimizer(), rng, np.float64)
+    dense_net = MLP([dense_twin(layer) for layer in sparse_net.layers])
+    X = rng.standard_normal((10, 20))
+    y = rng.integers(0, 4, 10)
+    XT = np.ascontiguousarray(X.T)
+    P_s = sparse_net.forward(XT).copy()
+    P_d = dense_net.forward(XT).copy()
+    np.testing.assert_allclose(P_s, P_d, rtol=1e-12)
+    loss_s = sparse_net.backward(XT, y)
+    dense_net.forward(XT)
+    loss_d = dense_net.backward(XT, y)
+    assert loss_s == pytest.approx(loss_d, rel=1e-12)
+    for ls, ld in zip(sparse_net.layers, dense_net.layers):
+        rows = np.repeat(np.arange(ls.n_in), np.diff(ls.indptr))
+        np.testing.assert_allclose(ls.data, ld.W[rows, ls.indices], rtol=1e-10)
+
+
+def test_csr_input_gives_the_same_batch_as_dense_input():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((30, 25)).astype(np.float32)
+    X[rng.random(X.shape) < 0.7] = 0
+    net = build_mlp(25, 2, (8,), "set", 0.5, Optimizer(), rng)
+    rows = np.array([3, 17, 0, 29, 8])
+    a = net.batch_input(X, rows).copy()
+    b = net.batch_input(sp.csr_matrix(X), rows).copy()
+    np.testing.assert_array_equal(a, X[rows].T)
+    np.testing.assert_array_equal(b, a)
+
+
+def test_softmax_is_over_classes_not_batch():
+    Z = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, -1.0]])
+    softmax_columns(Z)
+    np.testing.assert_allclose(Z.sum(axis=0), 1.0)
+    np.testing.assert_allclose(Z[:, 0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())
