@@ -6,11 +6,13 @@ the paper's other baselines (Table 4), need PyTorch and are not included.
 """
 
 import inspect
+import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import __version__
 from .errors import InputError
 
 #: Baseline names accepted by :func:`rank_baseline`, with the column label the report uses.
@@ -88,3 +90,66 @@ def _l1_logistic_scores(X, y, seed):
     coefs = (np.vstack([est.coef_ for est in clf.estimators_])
              if hasattr(clf, "estimators_") else clf.coef_)
     return np.abs(coefs).max(axis=0)
+
+
+def accuracy_sweep(X_train, y_train, X_test, y_test, ranking, ks):
+    """SVC test accuracy of the top K features of ``ranking`` for each K in ``ks``.
+
+    Parameters
+    ----------
+    X_train, X_test : arrays or CSR matrices (n_train, d), (n_test, d), already scaled
+    y_train, y_test : (n_train,), (n_test,) labels
+    ranking : (d,) feature indices, best first
+    ks : iterable of int; values above d are skipped
+
+    Returns
+    -------
+    dict {str(K): accuracy in [0, 1]} (string keys, as stored in JSON).
+    """
+    from .evaluate import svc_accuracy
+
+    ranking = np.asarray(ranking)
+    return {str(k): svc_accuracy(X_train, y_train, X_test, y_test, ranking[:k])
+            for k in ks if k <= X_train.shape[1]}
+
+
+def baseline_record(name, dataset, X_train, X_test, seed=0, k=None, k_sweep=(), n_jobs=None):
+    """Rank with a baseline and evaluate it; a record laid out like ``run_job``'s.
+
+    Parameters
+    ----------
+    name : a key of :data:`BASELINES`
+    dataset : sparsefs.datasets.Dataset
+        Its labels and name; ``X_train`` and ``X_test`` are its features already scaled.
+    seed : int
+    k : int, optional
+        Features evaluated; the data set's K by default.
+    k_sweep : iterable of int
+        More K values to score, stored under "sweep".
+    n_jobs : int, optional
+
+    Returns
+    -------
+    dict, JSON-serialisable, with kind "baseline", metric "score" and rankings, accuracy,
+    sweep keyed by "score".
+    """
+    from .accounting import peak_rss_bytes
+    from .evaluate import svc_accuracy
+
+    k = int(k or dataset.k)
+    if k > dataset.n_features:
+        raise InputError(f"K={k} exceeds the {dataset.n_features} features of {dataset.name}; "
+                         "choose a smaller K.")
+    t0 = time.perf_counter()
+    ranking = rank_baseline(name, X_train, dataset.y_train, seed=seed, n_jobs=n_jobs)
+    t_rank = time.perf_counter() - t0
+    y_tr, y_te = dataset.y_train, dataset.y_test
+    return {"sparsefs_version": __version__, "kind": "baseline", "dataset": dataset.name,
+            "method": name, "density": None, "metric": "score", "k": k, "seed": int(seed),
+            "l2": None, "n_train": int(X_train.shape[0]), "n_test": int(X_test.shape[0]),
+            "n_features": int(dataset.n_features), "n_classes": int(dataset.n_classes),
+            "ranking": ranking.tolist(), "rankings": {"score": ranking.tolist()},
+            "accuracy": {"score": svc_accuracy(X_train, y_tr, X_test, y_te, ranking[:k])},
+            "sweep": {"score": accuracy_sweep(X_train, y_tr, X_test, y_te, ranking, k_sweep)},
+            "memory": {"peak_rss_bytes": peak_rss_bytes()},
+            "seconds": {"train": t_rank, "total": time.perf_counter() - t0}}

@@ -209,25 +209,25 @@ def format_table(summary):
     Dense-QS ... RigL-Attr and the baselines; "ours" cells are mean±std (sparsity)."""
     cols = summary["columns"]
     by = {(r["dataset"], r["column"]): r for r in summary["rows"]}
+    paper = {(r["dataset"], r["column"]): r for t in ("4", "6") for r in load_paper_results(t)}
     lines = []
     for dataset in summary["datasets"]:
         ours, ref, diff = [dataset, "ours"], ["", "paper"], ["", "Δ"]
         for col in cols:
-            r = by.get((dataset, col))
+            r, p = by.get((dataset, col)), paper.get((dataset, col))
             sp = "" if r is None or r["sparsity"] is None else f" ({r['sparsity']:.2f})"
             ours.append("–" if r is None else f"{r['mean']:.2f}±{r['std']:.2f}{sp}")
-            pm = None if r is None else r["paper_mean"]
-            ref.append("–" if pm is None else f"{pm:.2f}±{r['paper_std']:.2f}")
-            diff.append("–" if r is None or r["diff"] is None else f"{r['diff']:+.2f}")
+            psp = "" if p is None or p["sparsity"] is None else f" ({p['sparsity']:.2f})"
+            ref.append("–" if p is None else f"{p['mean']:.2f}±{p['std']:.2f}{psp}")
+            diff.append("–" if r is None or p is None else f"{r['mean'] - p['mean']:+.2f}")
         lines += [ours, ref, diff]
     return _md_table(["Dataset", "", *cols], lines)
 
 
 def _report_md(summary):
     s = summary["settings"] or {}
-    parts = ["# sparsefs study report", "",
-             f"Settings: {json.dumps(s.get('settings', {}))}  ", f"Grid: {json.dumps(s.get('grid', {}))}",
-             "", "## Test accuracy [%], paper layout (Table 6; Lasso from Table 4)", "",
+    parts = ["# sparsefs study report", "", f"Settings: {json.dumps(s.get('settings', {}))}  ",
+             f"Grid: {json.dumps(s.get('grid', {}))}", "", "## Test accuracy [%], paper layout (Table 6; Lasso from Table 4)", "",
              format_table(summary), "", "## Model selection", ""]
     parts.append(_md_table(
         ["Dataset", "Column", "K", "density", "L2", "seeds", "mean val loss"],
@@ -235,7 +235,7 @@ def _report_md(summary):
           else "–", r["n_seeds"], _f(r["mean_val_loss"], 4)] for r in summary["rows"]]))
     ks = sorted(summary["ranks"])
     parts += ["", "## K sweep: accuracy [%] of the chosen cells", ""]
-    parts.append(_md_table(["Dataset", "Column", *map(str, ks)], [
+    parts.append(_md_table(["Dataset", "Column", *(f"K={kk}" for kk in ks)], [
         [r["dataset"], r["column"], *(_f(r["sweep"].get(kk)) for kk in ks)]
         for r in summary["rows"]]))
     parts += ["", "## Average rank over data sets (1 = best)", ""]
@@ -250,6 +250,24 @@ def _report_md(summary):
     parts += ["", "## Notes", "", *(f"{i}. {t}" for i, t in enumerate(FOOTNOTES, 1)),
               f"{len(FOOTNOTES) + 1}. Paper: {CITATION}.", ""]
     return "\n".join(parts)
+
+
+def _cells_csv(cells):
+    """Every (data set, method, density, L2) cell: seeds, validation loss, accuracy per metric
+    and mean resources, so choices other than the report's can be checked."""
+    keys = ["flops_train", "flops_ratio", "param_bytes", "param_bytes_dense", "peak_rss_bytes",
+            "seconds", "epochs_run"]
+    metrics = ["attr", "strength", "score"]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["dataset", "method", "density", "l2", "n_seeds", "mean_val_loss",
+                     *(f"{m}_{x}" for m in metrics for x in ("mean", "std")), *keys])
+    for c in cells:
+        accs = [v for m in metrics for v in c["acc"].get(m, ("", ""))]
+        writer.writerow([("" if v is None else v) for v in (
+            c["dataset"], c["method"], c["density"], c["l2"], c["n"], c["mean_val_loss"],
+            *accs, *(c[k] for k in keys))])
+    return buf.getvalue()
 
 
 def _resource_line(row, flops5):
@@ -304,6 +322,10 @@ def _plots(summary, out):
                             linestyle="-" if metric == "attr" else "--", label=label)
             ax.set_title(dataset)
             ax.set_xscale("log")
+            if xname == "density":  # a handful of grid values: label them plainly
+                ticks = sorted({c["density"] for c in best if c["dataset"] == dataset})
+                ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+                ax.minorticks_off()
             ax.set_xlabel("density" if xname == "density" else "training FLOPs")
             ax.set_ylabel("test accuracy [%]")
         for ax in axes.flat[len(datasets):]:
@@ -333,7 +355,8 @@ def select_models_by_density(cells):
 
 
 def write_report(out_dir, plots=True):
-    """Write report.md, report.csv and (with matplotlib) the PNG plots into ``out_dir``.
+    """Write report.md, report.csv (one row per data set and column), cells.csv (every grid
+    cell) and, with matplotlib, accuracy_vs_density.png and accuracy_vs_flops.png.
 
     Returns
     -------
@@ -345,8 +368,9 @@ def write_report(out_dir, plots=True):
     if not summary["rows"]:
         from .errors import InputError
         raise InputError(f"{out} holds no finished runs under {RUNS_DIR}/; run a study first.")
-    files = [out / "report.md", out / "report.csv"]
+    files = [out / "report.md", out / "report.csv", out / "cells.csv"]
     atomic_write(files[0], _report_md(summary))
     atomic_write(files[1], _report_csv(summary))
+    atomic_write(files[2], _cells_csv(summary["cells"]))
     files = [str(f) for f in files] + (_plots(summary, out) if plots else [])
     return {"text": format_table(summary), "files": files, "summary": summary}

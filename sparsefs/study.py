@@ -65,12 +65,17 @@ def parse_seeds(spec):
 
 def parse_floats(spec):
     """Floats from "0.5,0.2,5e-5" or an iterable; returns a list in the given order."""
-    items = spec.split(",") if isinstance(spec, str) else list(spec)
     try:
-        return [float(v) for v in items if str(v).strip()]
+        return [float(v) for v in _items(spec)]
     except ValueError:
         raise InputError(f"'{spec}' is not a comma-separated list of numbers; write e.g. "
                          "0.5,0.2.") from None
+
+
+def _items(spec):
+    """The non-empty items of "a,b,c" or of an iterable."""
+    items = spec.split(",") if isinstance(spec, str) else spec
+    return [str(v).strip() if isinstance(v, str) else v for v in items if str(v).strip()]
 
 
 def run_key(dataset, method, density=None, l2=None, seed=0, kind="nn"):
@@ -130,9 +135,9 @@ def atomic_write(path, data):
         raise
 
 
-def write_json(path, obj):
-    """:func:`atomic_write` of ``obj`` as indented JSON."""
-    atomic_write(path, json.dumps(obj, indent=1) + "\n")
+def write_json(path, obj, indent=1):
+    """:func:`atomic_write` of ``obj`` as JSON (indent=None for compact run records)."""
+    atomic_write(path, json.dumps(obj, indent=indent) + "\n")
 
 
 def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0,),
@@ -197,8 +202,8 @@ def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0
     done = {t["key"] for t in tasks if _is_complete(runs / t["key"], t, settings)}
     skipped = [t["key"] for t in tasks if t["key"] in done]
     todo = [t for t in tasks if t["key"] not in done]
-    _emit(progress, {"event": "start", "total": len(tasks), "todo": len(todo),
-                     "skipped": len(skipped)})
+    emit = progress or (lambda event: None)
+    emit({"event": "start", "total": len(tasks), "todo": len(todo), "skipped": len(skipped)})
     if threads is None:
         threads = 1 if scheduler not in (None, "local") else max(1, (os.cpu_count() or 1) // jobs)
     # Only an explicit data folder travels: workers resolve the default themselves.
@@ -208,31 +213,26 @@ def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0
     computed, failed = [], []
     try:
         for i, res in enumerate(_parallel(calls, jobs, scheduler), 1):
-            event = {"event": res.pop("status"), "done": i, "todo": len(todo), **res}
-            if event["event"] == "error":
-                failed.append({k_: res[k_] for k_ in ("key", "error", "traceback")})
-            elif event["event"] == "done":
+            status, trace = res.pop("status"), res.pop("traceback", None)
+            if status == "error":
+                failed.append({"key": res["key"], "error": res["error"], "traceback": trace})
+            elif status == "done":
                 computed.append(res["key"])
             else:
                 skipped.append(res["key"])
-            _emit(progress, event)
+            emit({"event": status, "done": i, "todo": len(todo), **res})
     finally:
         _CACHE.clear()
     return {"out_dir": str(out), "total": len(tasks), "computed": computed,
             "skipped": skipped, "failed": failed, "seconds": time.perf_counter() - t0}
 
 
-def _emit(progress, event):
-    if progress is not None:
-        progress({k: v for k, v in event.items() if k != "traceback"})
-
-
 def _check_grid(methods, densities, l2s, seeds, baselines, k_sweep, jobs, scheduler):
     """Validate the grid's values; returns them normalised (sorted, without duplicates)."""
     from .baselines import BASELINES
 
-    methods = list(dict.fromkeys(m.lower() for m in methods))
-    baselines = list(dict.fromkeys(b.lower() for b in baselines))
+    methods = list(dict.fromkeys(m.lower() for m in _items(methods)))
+    baselines = list(dict.fromkeys(b.lower() for b in _items(baselines)))
     bad = [m for m in methods if m not in METHODS] + [b for b in baselines if b not in BASELINES]
     if bad:
         raise InputError(f"Unknown method or baseline {', '.join(bad)}; methods are "
@@ -280,13 +280,13 @@ def _resolve_datasets(datasets, data_dir):
                 if not path.exists():
                     raise
                 is_file = True
+        if is_file and not path.is_file():
+            raise InputError(f"Data file {path} does not exist; check the path.")
         if is_file:
-            if not path.is_file():
-                raise InputError(f"Data file {path} does not exist; check the path.")
             name, arg = path.stem, str(path.resolve())
         else:
-            if available is None:  # reads no data, only looks for the files
-                available = {r["name"]: r for r in list_datasets(data_dir)}
+            # list_datasets reads no data, it only looks for the files
+            available = available or {r["name"]: r for r in list_datasets(data_dir)}
             if available[name]["status"] == "missing":
                 raise InputError(f"Data set '{name}' is missing: "
                                  f"{available[name]['path_or_hint']}.")
@@ -316,8 +316,8 @@ def _update_manifest(out, settings, grid):
                              "output folder or the same settings.")
         for key, values in old.get("grid", {}).items():
             grid[key] = list(dict.fromkeys([*values, *grid[key]]))
-    write_json(path, {"sparsefs_version": __version__, "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
-                      "settings": settings, "grid": grid})
+    write_json(path, {"sparsefs_version": __version__, "settings": settings, "grid": grid,
+                      "updated": time.strftime("%Y-%m-%d %H:%M:%S")})
 
 
 def _task_record(task, settings):
@@ -384,7 +384,7 @@ def _execute(task, settings, data_arg, data_dir, path, threads):
         finally:
             numba.set_num_threads(previous)
         record["task"] = _task_record(task, settings)
-        write_json(path, record)
+        write_json(path, record, indent=None)  # rankings of 10^4 ints: one line each is bulk
     except Exception as exc:
         return {**base, "status": "error", "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
@@ -405,47 +405,23 @@ def _load(data_arg, data_dir):
     return _CACHE[key]
 
 
-def _sweep(ds, X_tr, X_te, ranking, k_sweep):
-    """{str(K): SVC test accuracy of the top K} for each K <= n_features."""
-    from .evaluate import svc_accuracy
-
-    return {str(kk): svc_accuracy(X_tr, ds.y_train, X_te, ds.y_test, ranking[:kk])
-            for kk in k_sweep if kk <= ds.n_features}
-
-
 def _compute(task, settings, data_arg, data_dir, threads):
-    """The record of one run: ``run_job``'s, or a baseline's in the same layout, plus
-    "kind" and "sweep" {metric: {K: accuracy}}."""
-    import numpy as np
-
-    from .accounting import peak_rss_bytes
-    from .baselines import rank_baseline
-    from .evaluate import svc_accuracy
+    """The record of one run: ``run_job``'s (plus "kind" and "sweep" {metric: {K: accuracy}})
+    or ``baseline_record``'s in the same layout."""
+    from .baselines import accuracy_sweep, baseline_record
     from .job import run_job
 
     ds, X_tr, X_te = _load(data_arg, data_dir)
     k = settings["k"] or ds.k
-    if task["kind"] == "nn":
-        record = run_job(ds, method=task["method"], density=task["density"], metric="attr",
-                         k=k, epochs=settings["epochs"], seed=task["seed"], l2=task["l2"],
-                         batch_size=settings["batch_size"], hidden=tuple(settings["hidden"]),
-                         update_every=settings["update_every"], max_time=settings["max_time"])
-        record["kind"] = "nn"
-        record["sweep"] = {m: _sweep(ds, X_tr, X_te, np.asarray(r), settings["k_sweep"])
-                           for m, r in record["rankings"].items()}
-        return record
-    if k > ds.n_features:
-        raise InputError(f"K={k} exceeds the {ds.n_features} features of {ds.name}.")
-    t0 = time.perf_counter()
-    ranking = rank_baseline(task["method"], X_tr, ds.y_train, seed=task["seed"], n_jobs=threads)
-    t_rank = time.perf_counter() - t0
-    return {"sparsefs_version": __version__, "kind": "baseline", "dataset": ds.name,
-            "method": task["method"], "density": None, "metric": "score", "k": int(k),
-            "seed": task["seed"], "l2": None, "n_train": int(ds.X_train.shape[0]),
-            "n_test": int(ds.X_test.shape[0]), "n_features": ds.n_features,
-            "n_classes": ds.n_classes, "ranking": ranking.tolist(),
-            "rankings": {"score": ranking.tolist()},
-            "accuracy": {"score": svc_accuracy(X_tr, ds.y_train, X_te, ds.y_test, ranking[:k])},
-            "sweep": {"score": _sweep(ds, X_tr, X_te, ranking, settings["k_sweep"])},
-            "memory": {"peak_rss_bytes": peak_rss_bytes()},
-            "seconds": {"train": t_rank, "total": time.perf_counter() - t0}}
+    if task["kind"] == "baseline":
+        return baseline_record(task["method"], ds, X_tr, X_te, seed=task["seed"], k=k,
+                               k_sweep=settings["k_sweep"], n_jobs=threads)
+    record = run_job(ds, method=task["method"], density=task["density"], metric="attr", k=k,
+                     epochs=settings["epochs"], seed=task["seed"], l2=task["l2"],
+                     batch_size=settings["batch_size"], hidden=tuple(settings["hidden"]),
+                     update_every=settings["update_every"], max_time=settings["max_time"])
+    record["kind"] = "nn"
+    record["sweep"] = {m: accuracy_sweep(X_tr, ds.y_train, X_te, ds.y_test, r,
+                                         settings["k_sweep"])
+                       for m, r in record["rankings"].items()}
+    return record

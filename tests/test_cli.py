@@ -151,3 +151,17 @@ def test_console_entry_point_and_shim_agree():
     res = subprocess.run([sys.executable, str(REPO / "cli.py"), "--version"],
                          capture_output=True, text=True, check=True)
     assert "sparsefs" in res.stdout
+
+
+def test_plot_draws_a_png_from_a_train_result(tmp_path):
+    pytest.importorskip("matplotlib", reason="plot needs the optional extra sparsefs[plot]")
+    out = tmp_path / "run.json"
+    assert run("train", *FAST, "-o", str(out)).exit_code == 0
+    png = tmp_path / "run.png"
+    res = run("plot", str(out), "--top", "10", "-o", str(png))
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    res = run("plot", str(bad))
+    assert res.exit_code == 1 and "not a result" in res.output

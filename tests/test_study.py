@@ -1,0 +1,234 @@
+"""Tests for sparsefs.study, sparsefs.report and sparsefs.baselines: grids on Dask, resuming a
+killed study, model selection, the classical baselines and the paper's published table."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sparsefs.baselines import BASELINES, rank_baseline
+from sparsefs.errors import InputError
+from sparsefs.report import load_paper_results, summarize, write_report
+from sparsefs.study import parse_seeds, plan_study, run_key, run_study
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SPARSEFS_TEST_DATA", REPO.parent / "shared" / "data"))
+TINY = dict(epochs=2, hidden=(16,), k=5, k_sweep=(5, 10))
+
+
+@pytest.fixture(autouse=True)
+def no_user_data_dir(monkeypatch, tmp_path):
+    """Keep the developer's own SPARSEFS_DATA / cache folder out of every test."""
+    monkeypatch.delenv("SPARSEFS_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def _synthetic(path, n=80, d=30, classes=3, seed=0):
+    """A small .npz user file whose class is carried by feature 0."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    X[:, 0] += 3 * y
+    np.savez(path, X=X, y=y)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def study_data(tmp_path_factory):
+    """(data sets, data_dir): madelon plus two small shared sets, or two synthetic files."""
+    if all((SHARED / f"{n}.npz").is_file() for n in ("madelon", "yale", "lymphoma")):
+        return ["madelon", "yale", "lymphoma"], str(SHARED)
+    folder = tmp_path_factory.mktemp("synthetic")
+    return ["madelon", _synthetic(folder / "syn_a.npz"),
+            _synthetic(folder / "syn_b.npz", classes=2, seed=1)], None
+
+
+def _records(out):
+    return {str(p.relative_to(out / "runs")): json.loads(p.read_text())
+            for p in (out / "runs").rglob("*.json")}
+
+
+# ---- the grid on a Dask LocalCluster ---------------------------------------------------------
+
+def test_study_on_dask_local_cluster(study_data, tmp_path):
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed "
+                        "(pip install 'sparsefs[dask]')")
+    datasets, data_dir = study_data
+    out = tmp_path / "study"
+    events = []
+    res = run_study(datasets, ("set", "rigl", "dense"), (0.5, 0.2), (1e-4,), "0-2", out,
+                    jobs=2, scheduler="local", data_dir=data_dir, baselines=("random",),
+                    progress=events.append, **TINY)
+    assert res["failed"] == []
+    assert res["total"] == 3 * (2 * 2 + 1 + 1) * 3 and len(res["computed"]) == res["total"]
+    assert events[0]["event"] == "start" and len(events) == res["total"] + 1
+    recs = _records(out)
+    assert len(recs) == res["total"]
+    rec = recs["madelon/set_d0.2_l2-0.0001_s1.json"]
+    assert (rec["method"], rec["density"], rec["seed"], rec["k"]) == ("set", 0.2, 1, 5)
+    assert set(rec["sweep"]) == {"attr", "strength"} and set(rec["sweep"]["attr"]) == {"5", "10"}
+    assert rec["sweep"]["attr"]["5"] == pytest.approx(rec["accuracy"]["attr"])
+    assert "madelon/dense_l2-0.0001_s2.json" in recs  # dense: one run per l2 and seed
+    manifest = json.loads((out / "study.json").read_text())
+    assert manifest["grid"]["seeds"] == [0, 1, 2] and manifest["settings"]["epochs"] == 2
+    report = write_report(out)
+    summary = report["summary"]
+    assert len(summary["rows"]) == 3 * 7 and all(r["n_seeds"] == 3 for r in summary["rows"])
+    assert "| madelon | ours |" in report["text"] and "76.63±2.36 (0.95)" in report["text"]
+    assert {Path(f).name for f in report["files"]} >= {"report.md", "report.csv"}
+    assert not list(out.rglob("*.tmp"))
+
+
+# ---- a killed study resumes ------------------------------------------------------------------
+
+def test_killed_study_resumes_only_missing_runs(tmp_path):
+    data = _synthetic(tmp_path / "toy.npz")
+    out = tmp_path / "study"
+    first = run_study([data], ("set", "dense"), (0.5,), (1e-4,), "0-1", out, **TINY)
+    assert len(first["computed"]) == 4 and first["failed"] == []
+    runs = out / "runs" / "toy"
+    lost = runs / "set_d0.5_l2-0.0001_s1.json"
+    lost.unlink()
+    # a crash mid-write leaves a temporary file, never a partial result file
+    partial = runs / ".set_d0.5_l2-0.0001_s1.json.x1y2.tmp"
+    partial.write_text('{"dataset": "toy", "accu')
+    corrupt = runs / "dense_l2-0.0001_s0.json"
+    corrupt.write_text(corrupt.read_text()[:50])
+    kept = {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json") if p != corrupt}
+    second = run_study([data], ("set", "dense"), (0.5,), (1e-4,), "0-2", out, jobs=2, **TINY)
+    assert sorted(second["computed"]) == sorted([
+        "toy/set_d0.5_l2-0.0001_s1.json", "toy/dense_l2-0.0001_s0.json",
+        "toy/set_d0.5_l2-0.0001_s2.json", "toy/dense_l2-0.0001_s2.json"])
+    assert sorted(second["skipped"]) == sorted(f"toy/{n}" for n in kept)
+    assert {n: (runs / n).stat().st_mtime_ns for n in kept} == kept
+    assert not partial.exists() and lost.exists()
+    assert len(_records(out)) == 6
+    third = run_study([data], ("set", "dense"), (0.5,), (1e-4,), "0-2", out, **TINY)
+    assert third["computed"] == [] and len(third["skipped"]) == 6
+    with pytest.raises(InputError, match="other settings"):
+        run_study([data], ("set",), (0.5,), (1e-4,), "0", out, **{**TINY, "epochs": 3})
+
+
+def test_failed_run_is_reported_not_fatal(tmp_path):
+    data = _synthetic(tmp_path / "toy.npz", d=8)
+    res = run_study([data], ("dense",), (), (1e-4,), "0", tmp_path / "s",
+                    **{**TINY, "k": 50})  # K > d features fails this run only
+    assert res["computed"] == [] and len(res["failed"]) == 1
+    assert res["failed"][0]["key"] == "toy/dense_l2-0.0001_s0.json"
+
+
+def test_missing_dask_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    data = _synthetic(tmp_path / "toy.npz")
+    with pytest.raises(InputError, match=r"sparsefs\[dask\]"):
+        run_study([data], ("dense",), (), (1e-4,), "0", tmp_path / "s", scheduler="local",
+                  **TINY)
+
+
+def test_bad_grid_values_are_input_errors(tmp_path):
+    for kw in ({"methods": ("sgd",)}, {"densities": (1.5,)}, {"scheduler": "host:1"},
+               {"datasets": ["no_such_set"]}):
+        args = {"datasets": ["madelon"], "methods": ("set",), "densities": (0.5,),
+                "out_dir": tmp_path / "s", **kw}
+        with pytest.raises(InputError):
+            run_study(**args)
+
+
+def test_parse_seeds_and_plan():
+    assert parse_seeds("0-9") == list(range(10))
+    assert parse_seeds("0,3,5") == [0, 3, 5] and parse_seeds("0-2,7,1") == [0, 1, 2, 7]
+    for bad in ("a", "3-1", "", "1-"):
+        with pytest.raises(InputError):
+            parse_seeds(bad)
+    tasks = plan_study(["d"], ["set", "dense"], [0.5, 0.2], [1e-4, 5e-5], [0], ["mi"])
+    assert len(tasks) == 2 * 2 + 2 + 1
+    assert run_key("d", "dense", 0.3, 5e-5, 2) == "d/dense_l2-5e-05_s2.json"
+    assert run_key("d", "rigl", 0.05, 1e-3, 0) == "d/rigl_d0.05_l2-0.001_s0.json"
+
+
+# ---- model selection on hand-made run files --------------------------------------------------
+
+def _fake_run(out, method, density, l2, seed, loss, acc_attr, acc_strength, kind="nn"):
+    rec = {"dataset": "toy", "method": method, "density": density, "l2": l2, "seed": seed,
+           "k": 20, "kind": kind, "best_val_loss": loss,
+           "accuracy": {"attr": acc_attr, "strength": acc_strength},
+           "sweep": {"attr": {"25": acc_attr}, "strength": {"25": acc_strength}},
+           "flops": {"train": 1e9 * (density or 0), "ratio": density},
+           "memory": {"param_bytes": 1000, "param_bytes_dense": 2000}}
+    if kind == "baseline":
+        rec.update(density=None, l2=None, best_val_loss=None, accuracy={"score": acc_attr},
+                   sweep={"score": {"25": acc_attr}})
+    path = out / "runs" / "toy" / run_key("toy", method, density, l2, seed, kind).split("/")[1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rec))
+
+
+def test_model_selection_by_mean_validation_loss(tmp_path):
+    rng = np.random.default_rng(0)
+    # (0.5, 1e-4) holds the single lowest loss, but (0.2, 1e-3) the lowest mean
+    losses = {(0.5, 1e-4): [0.10, 0.90, 0.90], (0.5, 1e-3): [0.60, 0.60, 0.60],
+              (0.2, 1e-4): [0.70, 0.50, 0.80], (0.2, 1e-3): [0.50, 0.55, 0.45],
+              (0.1, 1e-4): [float("nan"), 0.01, 0.01]}
+    accs = {}
+    for (density, l2), cell in losses.items():
+        for seed, loss in enumerate(cell):
+            a, s = rng.uniform(0.5, 1.0, 2)
+            accs.setdefault((density, l2), []).append((a, s))
+            _fake_run(tmp_path, "set", density, l2, seed, loss, a, s)
+    for seed in range(3):
+        _fake_run(tmp_path, "lasso", None, None, seed, None, 0.6 + 0.1 * seed, None, "baseline")
+    (tmp_path / "runs" / "toy" / ".half.json.tmp").write_text("{")
+    summary = summarize(tmp_path)
+    rows = {r["column"]: r for r in summary["rows"]}
+    assert set(rows) == {"SET-Attr", "SET-QS", "Lasso"}
+    chosen = np.array(accs[(0.2, 1e-3)]) * 100
+    for col, j in (("SET-Attr", 0), ("SET-QS", 1)):
+        r = rows[col]
+        assert (r["density"], r["l2"], r["n_seeds"]) == (0.2, 1e-3, 3)
+        assert r["sparsity"] == pytest.approx(0.8)
+        assert r["mean"] == pytest.approx(chosen[:, j].mean())
+        assert r["std"] == pytest.approx(chosen[:, j].std())
+        assert r["mean_val_loss"] == pytest.approx(0.5)
+        assert r["sweep"][25] == pytest.approx(chosen[:, j].mean())
+        assert r["flops_train"] == pytest.approx(0.2e9)
+    assert rows["Lasso"]["mean"] == pytest.approx(70.0)
+    assert rows["Lasso"]["std"] == pytest.approx(np.std([60.0, 70.0, 80.0]))
+    assert sorted(summary["ranks"][25].values()) == [1.0, 2.0, 3.0]
+    report = write_report(tmp_path, plots=False)
+    assert "toy" in report["text"] and (tmp_path / "report.csv").read_text().count("\n") == 4
+
+
+# ---- baselines -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_baselines_rank_a_planted_feature_first(classes):
+    rng = np.random.default_rng(1)
+    n, d = 150, 12
+    y = rng.integers(0, classes, n)
+    X = rng.normal(size=(n, d))
+    X[:, 7] = y + 0.1 * rng.normal(size=n)
+    for name in BASELINES:
+        ranking = rank_baseline(name, X, y, seed=3)
+        assert sorted(ranking.tolist()) == list(range(d)), name
+        assert np.array_equal(ranking, rank_baseline(name, X, y, seed=3)), name
+        if name in ("extratrees", "mi", "lasso"):
+            assert ranking[0] == 7, name
+    with pytest.raises(InputError):
+        rank_baseline("lassonet", X, y)
+
+
+# ---- the paper's numbers ---------------------------------------------------------------------
+
+def test_paper_results_table():
+    t6 = load_paper_results("6")
+    assert len({r["dataset"] for r in t6}) == 18 and len(t6) == 18 * 6
+    madelon = {r["column"]: r for r in t6 if r["dataset"] == "madelon"}
+    assert madelon["SET-Attr"]["mean"] == 76.63 and madelon["SET-Attr"]["std"] == 2.36
+    assert madelon["SET-Attr"]["sparsity"] == 0.95 and madelon["Dense-QS"]["sparsity"] == 0.0
+    t4, t5 = load_paper_results("4"), load_paper_results("5")
+    assert len({r["dataset"] for r in t4}) == 18 and len({r["dataset"] for r in t5}) == 18
+    lasso = [r for r in t4 if r["dataset"] == "madelon" and r["column"] == "Lasso"]
+    assert lasso[0]["mean"] == 58.67
