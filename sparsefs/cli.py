@@ -123,10 +123,11 @@ def datasets(data_dir, output):
         write_json_atomic(output, rows)
 
 
-from .cli_more import plot, select  # noqa: E402  (commands in their own module)
+from .cli_more import plot, select  # noqa: E402  (commands in their own modules)
+from .cli_study import report, study  # noqa: E402
 
-main.add_command(select)
-main.add_command(plot)
+for _command in (select, plot, study, report):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -155,5 +155,5 @@ def plot(result, metric, top, output):
     import io
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
-    write_text_atomic(output, buf.getvalue(), mode="wb")
+    write_text_atomic(output, buf.getvalue())
     click.echo(f"wrote {output}")

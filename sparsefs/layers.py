@@ -9,7 +9,6 @@ import numpy as np
 from numba import get_num_threads
 
 from . import kernels
-from .optim import Optimizer
 
 
 def nnz_chunks(indptr, n_chunks):

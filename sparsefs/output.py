@@ -28,9 +28,11 @@ def check_writable(path):
                          "another --output path.")
 
 
-def write_text_atomic(path, text, mode="w"):
-    """Write ``text`` (str, or bytes with mode "wb") to ``path`` via a temp file and rename."""
+def write_text_atomic(path, text):
+    """Write ``text`` (str or bytes) to ``path`` via a temp file in the same folder and rename,
+    so readers see the old file or the whole new one, never a part."""
     path = Path(path)
+    mode = "wb" if isinstance(text, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
                                prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -53,9 +55,9 @@ def _plain(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def write_json_atomic(path, obj):
-    """Serialise ``obj`` (NumPy values allowed) as indented JSON, atomically."""
-    write_text_atomic(path, json.dumps(obj, indent=1, default=_plain) + "\n")
+def write_json_atomic(path, obj, indent=1):
+    """Serialise ``obj`` (NumPy values allowed) as JSON, atomically; indent=None is compact."""
+    write_text_atomic(path, json.dumps(obj, indent=indent, default=_plain) + "\n")
 
 
 def format_bytes(n):

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .baselines import BASELINES
-from .study import MANIFEST, RUNS_DIR, atomic_write
+from .output import write_text_atomic
+from .study import MANIFEST, RUNS_DIR
 
 CITATION = ("Atashgahi, Liu, Pechenizkiy, Veldhuis, Mocanu, van der Schaar, \"Unveiling the "
             "Power of Sparse Neural Networks for Feature Selection\", ECAI 2024, arXiv:2408.04583")
@@ -227,7 +228,8 @@ def format_table(summary):
 def _report_md(summary):
     s = summary["settings"] or {}
     parts = ["# sparsefs study report", "", f"Settings: {json.dumps(s.get('settings', {}))}  ",
-             f"Grid: {json.dumps(s.get('grid', {}))}", "", "## Test accuracy [%], paper layout (Table 6; Lasso from Table 4)", "",
+             f"Grid: {json.dumps(s.get('grid', {}))}", "",
+             "## Test accuracy [%], paper layout (Table 6; Lasso from Table 4)", "",
              format_table(summary), "", "## Model selection", ""]
     parts.append(_md_table(
         ["Dataset", "Column", "K", "density", "L2", "seeds", "mean val loss"],
@@ -336,7 +338,7 @@ def _plots(summary, out):
         fig.savefig(buf, format="png", dpi=100)
         plt.close(fig)
         path = out / f"accuracy_vs_{xname}.png"
-        atomic_write(path, buf.getvalue())
+        write_text_atomic(path, buf.getvalue())
         written.append(str(path))
     return written
 
@@ -369,8 +371,8 @@ def write_report(out_dir, plots=True):
         from .errors import InputError
         raise InputError(f"{out} holds no finished runs under {RUNS_DIR}/; run a study first.")
     files = [out / "report.md", out / "report.csv", out / "cells.csv"]
-    atomic_write(files[0], _report_md(summary))
-    atomic_write(files[1], _report_csv(summary))
-    atomic_write(files[2], _cells_csv(summary["cells"]))
+    write_text_atomic(files[0], _report_md(summary))
+    write_text_atomic(files[1], _report_csv(summary))
+    write_text_atomic(files[2], _cells_csv(summary["cells"]))
     files = [str(f) for f in files] + (_plots(summary, out) if plots else [])
     return {"text": format_table(summary), "files": files, "summary": summary}

@@ -14,16 +14,15 @@ by default, or Dask's joblib backend for a cluster. One out_dir serves one runni
 time (stale temporary files are removed when a study starts).
 """
 
-import contextlib
 import json
 import os
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
 from . import __version__
 from .errors import InputError
+from .output import write_json_atomic
 
 METHODS = ("set", "rigl", "dense")
 DEFAULT_K_SWEEP = (25, 50, 75, 100, 200)
@@ -117,29 +116,6 @@ def plan_study(datasets, methods, densities, l2s, seeds, baselines=()):
     return tasks
 
 
-def atomic_write(path, data):
-    """Write ``data`` (str or bytes) to ``path`` through a temporary file in the same folder
-    and ``os.replace``, so readers see the old file or the whole new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def write_json(path, obj, indent=1):
-    """:func:`atomic_write` of ``obj`` as JSON (indent=None for compact run records)."""
-    atomic_write(path, json.dumps(obj, indent=indent) + "\n")
-
-
 def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0,),
               out_dir="study", epochs=200, hidden=(1000, 100), jobs=1, scheduler=None,
               data_dir=None, k_sweep=DEFAULT_K_SWEEP, progress=None, baselines=(), k=None,
@@ -187,7 +163,7 @@ def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0
     grid = _check_grid(methods, densities, l2s, seeds, baselines, k_sweep, jobs, scheduler)
     args = _resolve_datasets(datasets, data_dir)
     grid["datasets"] = list(args)
-    settings = {"epochs": int(epochs), "hidden": [int(h) for h in hidden],
+    settings = {"epochs": int(epochs), "hidden": [int(h) for h in _items(hidden)],
                 "k": None if k is None else int(k),
                 "batch_size": None if batch_size is None else int(batch_size),
                 "update_every": int(update_every), "max_time": max_time,
@@ -206,7 +182,9 @@ def run_study(datasets, methods=METHODS, densities=(0.2,), l2s=(1e-4,), seeds=(0
     emit({"event": "start", "total": len(tasks), "todo": len(todo), "skipped": len(skipped)})
     if threads is None:
         threads = 1 if scheduler not in (None, "local") else max(1, (os.cpu_count() or 1) // jobs)
-    # Only an explicit data folder travels: workers resolve the default themselves.
+    # A named folder travels to the workers (a remote one lacks our environment); the
+    # default cache folder is each worker's own.
+    data_dir = data_dir or os.environ.get("SPARSEFS_DATA")
     explicit_dir = str(Path(data_dir).expanduser().resolve()) if data_dir else None
     calls = [(_execute, (t, settings, args[t["dataset"]], explicit_dir,
                          str((runs / t["key"]).resolve()), int(threads)), {}) for t in todo]
@@ -316,7 +294,8 @@ def _update_manifest(out, settings, grid):
                              "output folder or the same settings.")
         for key, values in old.get("grid", {}).items():
             grid[key] = list(dict.fromkeys([*values, *grid[key]]))
-    write_json(path, {"sparsefs_version": __version__, "settings": settings, "grid": grid,
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, {"sparsefs_version": __version__, "settings": settings, "grid": grid,
                       "updated": time.strftime("%Y-%m-%d %H:%M:%S")})
 
 
@@ -384,7 +363,8 @@ def _execute(task, settings, data_arg, data_dir, path, threads):
         finally:
             numba.set_num_threads(previous)
         record["task"] = _task_record(task, settings)
-        write_json(path, record, indent=None)  # rankings of 10^4 ints: one line each is bulk
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, record, indent=None)  # rankings of 10^4 ints: one line each is bulk
     except Exception as exc:
         return {**base, "status": "error", "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}

@@ -108,7 +108,8 @@ def test_pandas_feature_names():
     pd = pytest.importorskip("pandas")
     X, y = _informative()
     df = pd.DataFrame(X, columns=[f"g{j}" for j in range(X.shape[1])])
-    sel = SparseFeatureSelector(2, hidden_layer_sizes=(16,), max_iter=20, random_state=0)
+    sel = SparseFeatureSelector(2, density=0.3, hidden_layer_sizes=(32, 8), max_iter=40,
+                                n_iter_no_change=40, random_state=1)
     sel.fit(df, y)
     assert list(sel.feature_names_in_) == list(df.columns)
     assert set(sel.get_feature_names_out()) == {"g3", "g11"}

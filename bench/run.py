@@ -1,0 +1,130 @@
+"""Benchmark sparsefs: sparse kernels and training against dense NumPy/BLAS (and PyTorch).
+
+    python bench/run.py --quick                       # < 3 minutes on 2 cores
+    python bench/run.py                               # full suite, < 30 minutes
+    python bench/run.py --suite kernels,scaling --out /tmp/b
+
+Writes ``<out>/<name>.json`` (every measurement: median, quartiles, min/max of interleaved
+repetitions, the machine and the command), ``<out>/<name>.md`` (tables, including the issue's
+targets with PASS/MISS) and, when matplotlib is importable, ``<out>/<name>_*.png``.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+SUITES = ("kernels", "training", "scaling", "peer")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        prog="python bench/run.py",
+        description="Benchmark sparsefs's truly sparse MLP against dense NumPy/BLAS and, when "
+                    "installed, PyTorch masked dense weights.")
+    p.add_argument("--quick", action="store_true",
+                   help="a subset of shapes and cases (< 3 minutes on 2 cores)")
+    p.add_argument("--suite", default=",".join(SUITES),
+                   help=f"comma-separated suites to run, from {','.join(SUITES)} (default all)")
+    p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"),
+                   help="output folder (default bench/results)")
+    p.add_argument("--name", default=None,
+                   help="base name of the output files (default 'quick' or 'full')")
+    p.add_argument("--seed", type=int, default=0, help="random seed of data and topologies")
+    p.add_argument("--no-wait", action="store_true",
+                   help="do not wait (up to 10-20 s) for other processes to go quiet")
+    args = p.parse_args(argv)
+    suites = [s.strip() for s in args.suite.split(",") if s.strip()]
+    bad = [s for s in suites if s not in SUITES]
+    if bad:
+        p.error(f"unknown suite(s) {', '.join(bad)}; choose from {', '.join(SUITES)}")
+    args.suites = suites
+    return args
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    name = args.name or mode
+    os.makedirs(args.out, exist_ok=True)
+    t_start = time.perf_counter()
+
+    from bench import machine, report, targets
+
+    quiet = (lambda *a, **k: None) if args.no_wait else machine.wait_quiet
+    quiet(20, log=log)
+    total = machine.CpuMonitor().start()
+    results = {"name": name, "mode": mode, "suites": args.suites,
+               "machine": machine.machine_info(ROOT)}
+    log(f"sparsefs bench ({mode}): {results['machine']['cpu_model']}, "
+        f"{results['machine']['cores_usable']} cores, numba "
+        f"{results['machine']['numba']['threading_layer']} x "
+        f"{results['machine']['numba']['num_threads']}")
+    timings = {}
+    for suite in args.suites:
+        t0 = time.perf_counter()
+        log(f"[{suite}]")
+        quiet(10, log=log)
+        if suite == "kernels":
+            from bench import kernels_bench
+            results["kernels"] = kernels_bench.run(mode, log=log, seed=args.seed)
+        elif suite == "training":
+            from bench import training_bench
+            results["training"] = training_bench.run(mode, log=log)
+        elif suite == "scaling":
+            from bench import scaling_bench
+            results["scaling"] = scaling_bench.run(mode, log=log, seed=args.seed)
+        elif suite == "peer":
+            from bench import peer_torch
+            results["peer"] = peer_torch.run(mode, log=log)
+        timings[suite] = time.perf_counter() - t0
+        log(f"  ({timings[suite]:.1f} s)")
+    busy = total.stop()
+    m = results["machine"]
+    m["loadavg_end"] = machine.loadavg()
+    m["others_cores_total"] = busy["others_cores"]
+    results["suite_seconds"] = timings
+    results["wall_seconds"] = time.perf_counter() - t_start
+    results["targets"] = targets.evaluate(results)
+    results["notes"] = notes(results, mode)
+    with open(os.path.join(args.out, f"{name}.json"), "w") as f:
+        json.dump(results, f, indent=1, default=float)
+    pngs = report.plots(results, args.out, name)
+    md = report.markdown(results, results["targets"])
+    if pngs:
+        md += "\n## Plots\n\n" + "\n".join(f"![{p}]({p})" for p in pngs) + "\n"
+    md += f"\nWall time of this run: {results['wall_seconds']:.0f} s.\n"
+    with open(os.path.join(args.out, f"{name}.md"), "w") as f:
+        f.write(md)
+    log("")
+    log(report.targets_section(results["targets"]))
+    log(f"\nwrote {os.path.join(args.out, name)}.json/.md"
+        + (f" and {len(pngs)} plot(s)" if pngs else " (no plots: matplotlib not importable)")
+        + f"; wall time {results['wall_seconds']:.0f} s")
+    return 0
+
+
+def notes(results, mode):
+    out = []
+    busy = results["machine"].get("others_cores_total")
+    if busy is not None and busy > 0.2:
+        out.append(f"Other processes kept {busy:.2f} cores busy on average during this run; "
+                   "timings (especially of 2-thread parallel kernels) are inflated and noisy. "
+                   "Per-measurement 'Others' cores' columns show where.")
+    if mode == "quick":
+        out.append("Quick mode: a subset of shapes/densities; the 3072-1024-512-10 epoch is "
+                   "extrapolated from 10% of the samples; the 1M-input case is full-suite only.")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The issue's performance targets, evaluated on a results dict: measured value and PASS/MISS.
+
+A target is judged on the worst qualifying case when it speaks of a class of cases (e.g. "forward
+SpMM, batch >= 64, nnz >= 1e5": the slowest such case must reach 25 GFLOP/s); the note says which
+case that was and what the others did. A target whose measurement was not run is "N/A".
+"""
+
+MIB = 1 << 20
+
+
+def _row(target, threshold, measured, ok, note="", unit=""):
+    if measured is None:
+        status = "N/A"
+    else:
+        status = "PASS" if ok else "MISS"
+    return {"target": target, "threshold": threshold, "measured": measured, "unit": unit,
+            "status": status, "note": note}
+
+
+def _steps(results, data):
+    for r in results.get("training", {}).get("steps", []):
+        d = r.get("spec", {}).get("data")
+        if d == data or (isinstance(d, dict) and d.get("d") == data):
+            return r
+    return None
+
+
+def _med(stats):
+    return None if stats is None else stats["steady"]["median"] if "steady" in stats \
+        else stats["median"]
+
+
+def step_ratio(results, data, variant):
+    r = _steps(results, data)
+    try:
+        v = r["variants"]
+        return _med(v["dense"]["step"]) / _med(v[variant]["step"])
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
+
+
+def _kernel_cases(results):
+    return results.get("kernels", {}).get("cases", [])
+
+
+def worst_kernel(results, op, key, min_nnz=100_000, worst=min):
+    vals = [(c["phases"][op][key], c) for c in _kernel_cases(results)
+            if c["nnz"] >= min_nnz and key in c["phases"].get(op, {})]
+    if not vals:
+        return None, ""
+    value, case = worst(vals, key=lambda t: t[0])
+    allv = sorted(v for v, _ in vals)
+    note = (f"worst of {len(vals)} cases: {case['shape'][0]}x{case['shape'][1]} "
+            f"density {case['density']} (range {allv[0]:.3g} .. {allv[-1]:.3g})")
+    return value, note
+
+
+def _kernel_case(results, shape, density):
+    for c in _kernel_cases(results):
+        if tuple(c["shape"]) == tuple(shape) and c["density"] == density:
+            return c
+    return None
+
+
+def evaluate(results):
+    rows = []
+    r = step_ratio(results, "madelon", "set@0.2")
+    rows.append(_row("Training step, madelon shape 500-1000-100-2, density 0.2: dense/sparse "
+                     "time", ">= 1.0 (aim 2)", r, r is not None and r >= 1.0,
+                     "" if r is None else ("aim 2 reached" if r >= 2 else "aim 2 not reached"),
+                     "x"))
+    r = step_ratio(results, "madelon", "set@0.05")
+    rows.append(_row("Training step, madelon shape, density 0.05: dense/sparse time", ">= 4",
+                     r, r is not None and r >= 4, "", "x"))
+    r = step_ratio(results, 20000, "set@0.01")
+    r100 = step_ratio(results, 100000, "set@0.01")
+    rows.append(_row("Training step, density 0.01, d = 20,000 (20000-1000-100-2): dense/sparse",
+                     ">= 12", r, r is not None and r >= 12,
+                     "" if r100 is None else f"d = 100,000: {r100:.1f}x", "x"))
+    for op, name, thr in (("forward", "Forward SpMM", 25.0), ("sddmm", "SDDMM", 20.0)):
+        v, note = worst_kernel(results, op, "sparse_gflops")
+        rows.append(_row(f"{name}, batch 64, nnz >= 1e5: GFLOP/s", f">= {thr:g}", v,
+                         v is not None and v >= thr, note, "GFLOP/s"))
+    v, note = worst_kernel(results, "set", "ns_per_nnz", worst=max)
+    rows.append(_row("SET topology update (one layer, zeta 0.3), nnz >= 1e5: ns per non-zero",
+                     "<= 50", v, v is not None and v <= 50, note, "ns"))
+    s = _steps(results, "madelon")
+    try:
+        v = s["variants"]["set@0.2"]
+        ratio = _med(v["set_update"]) / _med(v["step"])
+        note = (f"SET of the whole network {_med(v['set_update']) * 1e3:.2f} ms vs step "
+                f"{_med(v['step']) * 1e3:.2f} ms (madelon shape, density 0.2)")
+    except (KeyError, TypeError):
+        ratio, note = None, ""
+    rows.append(_row("SET topology update <= cost of 2 training steps: update / step",
+                     "<= 2", ratio, ratio is not None and ratio <= 2, note, "steps"))
+    c = _kernel_case(results, (20000, 1000), 0.05)
+    rig = (c or {}).get("phases", {}).get("rigl", {})
+    ratio = rig["sparse_seconds"] / rig["dense_seconds"] if "dense_seconds" in rig else None
+    note = (f"rigl_update {rig['sparse_seconds'] * 1e3:.1f} ms vs GEMM "
+            f"{rig['dense_seconds'] * 1e3:.1f} ms (density 0.05, zeta 0.3)") if ratio else ""
+    rows.append(_row("Exact RigL update 20,000x1,000, batch 64: time / dense gradient GEMM",
+                     "<= 2", ratio, ratio is not None and ratio <= 2, note, "x"))
+    mem = rig.get("extra_bytes_update")
+    note = (f"scoring alone (rigl_regrow) {rig['extra_bytes_scoring'] / MIB:.1f} MiB; the "
+            f"dense gradient would be {rig['dense_gradient_bytes'] / MIB:.0f} MiB") if mem else ""
+    rows.append(_row("Exact RigL update 20,000x1,000: extra memory (tracemalloc peak)",
+                     "<= 16 MiB", None if mem is None else mem / MIB,
+                     mem is not None and mem <= 16 * MIB, note, "MiB"))
+    per = []
+    for e in results.get("training", {}).get("epochs", []):
+        if e.get("spec", {}).get("method") in ("set", "rigl") and "param_bytes_per_nnz" in e:
+            per.append((e["param_bytes_per_nnz"], e))
+    if per:
+        v, e = max(per, key=lambda t: t[0])
+        note = (f"worst of {len(per)} sparse networks: d={e['n_features']} density "
+                f"{e['density']}; weights + Adam m, v + CSR + by-output mirror + biases")
+    else:
+        v, note = None, ""
+    rows.append(_row("Parameter + optimizer + index bytes per non-zero (Adam)", "<= 48", v,
+                     v is not None and v <= 48, note, "B"))
+    x = results.get("training", {}).get("extras", {}).get("cifar_mlp", {})
+    v = x.get("seconds_per_epoch")
+    note = ""
+    if v is not None:
+        frac = x.get("extrapolated_from_fraction")
+        note = (f"SET, attribution off; " + (f"extrapolated from {frac:.0%} of the epoch"
+                                              if frac else "full epoch measured"))
+    rows.append(_row("MLP 3072-1024-512-10, density 0.01, batch 100, 50k samples: s/epoch",
+                     "<= 1.0", v, v is not None and v <= 1.0, note, "s"))
+    x = results.get("training", {}).get("extras", {}).get("one_million_inputs", {})
+    v = x.get("seconds_per_epoch")
+    note = (f"SET, ERK eps 20, {x.get('data')}, peak RSS "
+            f"{x['peak_rss_bytes'] / 1e9:.2f} GB") if v is not None else "full suite only"
+    rows.append(_row("1M inputs -> 1000 -> 100 -> 2, eps 20, 1000 samples: s/epoch", "<= 60",
+                     v, v is not None and v <= 60, note, "s"))
+    cli = results.get("training", {}).get("cli_startup", {})
+    v = cli.get("overhead_seconds")
+    rows.append(_row("CLI start-up overhead, warm cache (minus `python -c pass`)", "<= 1", v,
+                     v is not None and v <= 1.0, str(cli.get("measured", "")), "s"))
+    return rows
