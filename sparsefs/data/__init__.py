@@ -1,0 +1,1 @@
+"""Data files bundled with the package (madelon, the paper's result tables)."""
