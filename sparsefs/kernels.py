@@ -176,12 +176,66 @@ def build_mirror(indptr, indices, n_out, indptr_out, idx_in, perm):
 
 
 @njit(cache=True)
-def mask_stored(indptr, indices, row0, block, value):
-    """Set ``block[i - row0, j] = value`` for every stored ``(i, j)`` with ``i`` in the block's rows."""
+def mask_stored(indptr, indices, keep, row0, block, value):
+    """``block[i - row0, j] = value`` for every kept stored ``(i, j)`` in the block's rows."""
     for r in range(block.shape[0]):
         i = row0 + r
         for p in range(indptr[i], indptr[i + 1]):
-            block[r, indices[p]] = value
+            if keep[p]:
+                block[r, indices[p]] = value
+
+
+@njit(cache=True)
+def occupied(indptr, indices, keep, n_out, keys, out):
+    """``out[q]`` = whether flat position ``keys[q]`` is stored and kept.
+
+    A binary search inside the key's CSR row (indices sorted within rows): O(log degree) each,
+    with no array over all positions.
+    """
+    for q in range(keys.shape[0]):
+        i = keys[q] // n_out
+        j = keys[q] - i * n_out
+        lo, hi = indptr[i], indptr[i + 1]
+        end = hi
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if indices[mid] < j:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[q] = lo < end and indices[lo] == j and keep[lo]
+
+
+@njit(cache=True)
+def merge_rows(indptr, indices, keep, new_keys, n_out, new_indptr, new_indices, src):
+    """Merge kept stored positions with sorted ``new_keys`` into a new CSR, row by row, O(nnz).
+
+    Fills ``new_indptr`` (n_in + 1,), ``new_indices`` and ``src`` (new nnz,): the old position
+    each entry came from, or -1 for a new one.
+    """
+    n_in = indptr.shape[0] - 1
+    q, pos, nk = 0, 0, new_keys.shape[0]
+    for i in range(n_in):
+        new_indptr[i] = pos
+        p, end = indptr[i], indptr[i + 1]
+        while True:
+            while p < end and not keep[p]:
+                p += 1
+            has_old = p < end
+            has_new = q < nk and new_keys[q] // n_out == i
+            if not has_old and not has_new:
+                break
+            jn = new_keys[q] - i * n_out if has_new else -1
+            if has_old and (not has_new or indices[p] < jn):
+                new_indices[pos] = indices[p]
+                src[pos] = p
+                p += 1
+            else:
+                new_indices[pos] = jn
+                src[pos] = -1
+                q += 1
+            pos += 1
+    new_indptr[n_in] = pos
 
 
 @njit(parallel=True, cache=True)

@@ -71,10 +71,13 @@ class SparseLayer:
         Cost O(nnz + n_in + n_out).
         """
         rows = keys // self.n_out
-        counts = np.bincount(rows, minlength=self.n_in)
-        self.indptr = np.zeros(self.n_in + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.indptr[1:])
-        self.indices = (keys - rows * self.n_out).astype(np.int32)
+        indptr = np.zeros(self.n_in + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n_in), out=indptr[1:])
+        self.set_csr(indptr, (keys - rows * self.n_out).astype(np.int32), values, state)
+
+    def set_csr(self, indptr, indices, values, state):
+        """Adopt CSR arrays (indices sorted within rows), weights and state; rebuild the mirror."""
+        self.indptr, self.indices = indptr, indices
         self.data = np.ascontiguousarray(values, dtype=self.dtype)
         self.state = [np.ascontiguousarray(s, dtype=self.dtype) for s in state]
         nnz = self.nnz

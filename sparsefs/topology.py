@@ -63,47 +63,58 @@ def layer_nnz(shapes, density):
     return counts
 
 
-def random_keys(n_in, n_out, count, rng, exclude=None):
-    """``count`` distinct random positions of an ``n_in x n_out`` layer, none in ``exclude``.
+def random_keys(n_in, n_out, count, rng, occupied=None, n_taken=0):
+    """``count`` distinct uniformly random positions of an ``n_in x n_out`` layer.
 
     Parameters
     ----------
-    exclude : ndarray of int64, sorted, optional
-        Positions that must not be drawn (the ones already stored).
+    occupied : callable, optional
+        ``occupied(keys) -> bool array``: positions that must not be drawn (stored ones).
+        Called on sorted candidate keys.
+    n_taken : int
+        How many positions ``occupied`` rejects; decides between sampling and enumerating.
 
     Returns
     -------
-    ndarray of int64, shape (count,), sorted. Memory O(count + len(exclude)).
+    ndarray of int64, shape (count,), sorted. Memory O(count) beyond what ``occupied`` needs,
+    except for small, nearly full layers (< 4M positions) where enumerating is exact and cheap.
     """
     total = n_in * n_out
-    exclude = np.empty(0, dtype=np.int64) if exclude is None else exclude
-    free = total - len(exclude)
-    if count > free:
-        raise ValueError(f"cannot place {count} weights in {free} empty positions")
     if count == 0:
         return np.empty(0, dtype=np.int64)
-    if total <= _ENUMERATE_LIMIT and free < 4 * count:
-        empty = np.setdiff1d(np.arange(total, dtype=np.int64), exclude, assume_unique=True)
-        return np.sort(rng.choice(empty, size=count, replace=False))
+    if count > total - n_taken:
+        raise ValueError(f"cannot place {count} weights in {total - n_taken} empty positions")
+    if total <= _ENUMERATE_LIMIT and total - n_taken < 4 * count:
+        # Nearly full: rejection sampling would loop; list the empty positions instead.
+        free_keys = np.arange(total, dtype=np.int64)
+        if occupied is not None:
+            free_keys = free_keys[~occupied(free_keys)]
+        return np.sort(rng.choice(free_keys, size=count, replace=False))
     chosen = np.empty(0, dtype=np.int64)
     while len(chosen) < count:
         need = count - len(chosen)
-        draw = rng.integers(0, total, size=int(need * total / free * 1.1) + 16, dtype=np.int64)
-        draw = draw[~_contains(exclude, draw)]
-        draw = draw[~_contains(chosen, draw)]
-        _, first = np.unique(draw, return_index=True)
-        draw = draw[np.sort(first)][:need]  # keep draw order so the cut is not biased to low keys
-        chosen = np.sort(np.concatenate([chosen, draw]))
+        draw = np.unique(rng.integers(0, total, size=int(need * 1.25) + 16, dtype=np.int64))
+        if occupied is not None:
+            draw = draw[~occupied(draw)]
+        if len(chosen):
+            draw = np.setdiff1d(draw, chosen, assume_unique=True)
+        if len(draw) > need:
+            # A uniform subset of uniformly drawn distinct keys is uniform; taking the first
+            # ones of the sorted draw would favour low keys. The mask keeps the subset sorted.
+            pick = np.zeros(len(draw), dtype=bool)
+            pick[rng.choice(len(draw), size=need, replace=False)] = True
+            draw = draw[pick]
+        chosen = np.union1d(chosen, draw) if len(chosen) else draw
     return chosen
 
 
-def _contains(sorted_keys, queries):
-    """Boolean (len(queries),): which queries appear in the sorted array ``sorted_keys``."""
-    if len(sorted_keys) == 0:
-        return np.zeros(len(queries), dtype=bool)
-    pos = np.searchsorted(sorted_keys, queries)
-    pos[pos == len(sorted_keys)] = 0
-    return sorted_keys[pos] == queries
+def occupied_by(layer, keep):
+    """The ``occupied`` test of :func:`random_keys` for ``layer``'s stored positions in ``keep``."""
+    def test(keys):
+        out = np.empty(len(keys), dtype=np.bool_)
+        kernels.occupied(layer.indptr, layer.indices, keep, layer.n_out, keys, out)
+        return out
+    return test
 
 
 def init_values(n_in, count, rng, dtype):
@@ -121,33 +132,41 @@ def cosine_zeta(step, total_steps, zeta_start=0.3, zeta_end=0.005):
 def prune_smallest(layer, zeta):
     """Which stored weights survive a drop of the ``ceil(zeta * nnz)`` smallest ``|w|``.
 
-    Returns a boolean keep mask (nnz,) and the number dropped. O(nnz) by partition.
+    Returns a boolean keep mask (nnz,) and the number dropped. O(nnz): one partition of the
+    magnitudes for the threshold; ties at the threshold are dropped in storage order.
     """
-    n_drop = min(int(math.ceil(zeta * layer.nnz)), layer.nnz)
-    keep = np.ones(layer.nnz, dtype=bool)
-    if n_drop > 0:
-        keep[np.argpartition(np.abs(layer.data), n_drop - 1)[:n_drop]] = False
+    nnz = layer.nnz
+    n_drop = min(int(math.ceil(zeta * nnz)), nnz)
+    mags = np.abs(layer.data)
+    if n_drop == 0:
+        return np.ones(nnz, dtype=bool), 0
+    thr = np.partition(mags, n_drop - 1)[n_drop - 1]
+    keep = mags > thr
+    at_thr = np.flatnonzero(mags == thr)
+    n_below = nnz - int(keep.sum()) - len(at_thr)
+    keep[at_thr[n_drop - n_below:]] = True
     return keep, n_drop
 
 
-def _rebuild(layer, old_keys, keep, new_keys):
-    """Merge surviving and new positions (both sorted) into fresh CSR arrays, O(nnz).
+def regrow(layer, keep, new_keys):
+    """Rebuild ``layer`` from its kept weights plus the sorted ``new_keys``, O(nnz).
 
     Survivors keep weight and optimizer state; new positions start at 0 with zero moments.
     """
-    kept = old_keys[keep]
-    slots = np.searchsorted(kept, new_keys) + np.arange(len(new_keys))
-    is_new = np.zeros(len(kept) + len(new_keys), dtype=bool)
-    is_new[slots] = True
-    keys = np.empty(len(is_new), dtype=np.int64)
-    keys[is_new], keys[~is_new] = new_keys, kept
+    nnz = int(keep.sum()) + len(new_keys)
+    indptr = np.empty(layer.n_in + 1, dtype=np.int64)
+    indices = np.empty(nnz, dtype=np.int32)
+    src = np.empty(nnz, dtype=np.int64)
+    kernels.merge_rows(layer.indptr, layer.indices, keep, new_keys, layer.n_out, indptr,
+                       indices, src)
+    old = src >= 0
 
-    def merged(old):
-        out = np.zeros(len(is_new), dtype=old.dtype)
-        out[~is_new] = old[keep]
+    def moved(arr):
+        out = np.zeros(nnz, dtype=arr.dtype)
+        out[old] = arr[src[old]]
         return out
 
-    layer.set_topology(keys, merged(layer.data), [merged(s) for s in layer.state])
+    layer.set_csr(indptr, indices, moved(layer.data), [moved(s) for s in layer.state])
 
 
 def set_update(layer, zeta, rng):
@@ -158,10 +177,10 @@ def set_update(layer, zeta, rng):
     if not layer.is_sparse or layer.density >= 1.0:
         return 0
     keep, n_drop = prune_smallest(layer, zeta)
-    old = layer.keys()
-    new = random_keys(layer.n_in, layer.n_out, n_drop, rng, exclude=old[keep])
     # A just-dropped position may be drawn again (it is empty now); it restarts at zero.
-    _rebuild(layer, old, keep, new)
+    new = random_keys(layer.n_in, layer.n_out, n_drop, rng, occupied_by(layer, keep),
+                      n_taken=layer.nnz - n_drop)
+    regrow(layer, keep, new)
     return n_drop
 
 
@@ -182,14 +201,13 @@ def rigl_update(layer, zeta, XT, GT, block_bytes=4 << 20):
     if not layer.is_sparse or layer.density >= 1.0:
         return 0
     keep, n_drop = prune_smallest(layer, zeta)
-    old = layer.keys()
-    new = rigl_regrow(layer, old[keep], n_drop, XT, GT, block_bytes)
-    _rebuild(layer, old, keep, new)
+    regrow(layer, keep, rigl_regrow(layer, keep, n_drop, XT, GT, block_bytes))
     return n_drop
 
 
-def rigl_regrow(layer, kept_keys, count, XT, GT, block_bytes=4 << 20):
-    """The ``count`` empty positions (not in ``kept_keys``) with the largest ``|XT GT^T|``.
+def rigl_regrow(layer, keep, count, XT, GT, block_bytes=4 << 20):
+    """The ``count`` positions not stored-and-kept (``keep``, (nnz,) bool) with the largest
+    ``|XT GT^T|``.
 
     The gradient ``XT @ GT.T`` (n_in, n_out) is formed ``rows`` input rows at a time; in each
     block the stored positions are masked and only the block's best ``count`` join a running
@@ -198,11 +216,6 @@ def rigl_regrow(layer, kept_keys, count, XT, GT, block_bytes=4 << 20):
     if count == 0:
         return np.empty(0, dtype=np.int64)
     n_in, n_out = layer.n_in, layer.n_out
-    # The stored set after the drop, as CSR, for masking (the kept keys are sorted).
-    rows = kept_keys // n_out
-    indptr = np.zeros(n_in + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_in), out=indptr[1:])
-    cols = (kept_keys - rows * n_out).astype(np.int32)
     step = max(1, block_bytes // (4 * n_out))
     best_val = np.empty(0, dtype=np.float32)
     best_key = np.empty(0, dtype=np.int64)
@@ -213,7 +226,7 @@ def rigl_regrow(layer, kept_keys, count, XT, GT, block_bytes=4 << 20):
         blk = block[: r1 - r0]
         np.matmul(XT[r0:r1], GTt, out=blk)
         np.abs(blk, out=blk)
-        kernels.mask_stored(indptr, cols, r0, blk, -1.0)
+        kernels.mask_stored(layer.indptr, layer.indices, keep, r0, blk, -1.0)
         flat = blk.reshape(-1)
         if flat.size > count:
             top = np.argpartition(flat, flat.size - count)[flat.size - count:]

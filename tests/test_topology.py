@@ -33,14 +33,32 @@ def test_erk_all_sparse_when_nothing_overflows():
     assert dens == pytest.approx([0.1, 0.1])
 
 
-def test_random_keys_distinct_sorted_and_avoid_excluded():
+@pytest.mark.parametrize("shape", [(50, 100), (3000, 2000)])
+def test_random_keys_distinct_sorted_and_avoid_occupied(shape, monkeypatch):
+    # (3000, 2000) exceeds the enumeration limit when lowered: the rejection-sampling path.
+    monkeypatch.setattr(topology, "_ENUMERATE_LIMIT", 10_000)
     rng = np.random.default_rng(0)
-    exclude = np.sort(rng.choice(5000, 3000, replace=False)).astype(np.int64)
-    keys = topology.random_keys(50, 100, 1500, rng, exclude=exclude)
-    assert len(keys) == 1500 and np.all(np.diff(keys) > 0)
-    assert not np.isin(keys, exclude).any()
-    with pytest.raises(ValueError):
-        topology.random_keys(50, 100, 2001, rng, exclude=exclude)
+    total = shape[0] * shape[1]
+    taken = np.sort(rng.choice(total, int(0.6 * total), replace=False)).astype(np.int64)
+    count = int(0.3 * total)
+    keys = topology.random_keys(*shape, count, rng, lambda k: np.isin(k, taken), len(taken))
+    assert len(keys) == count and np.all(np.diff(keys) > 0)
+    assert not np.isin(keys, taken).any()
+    # Uniform, not biased to low keys: the mean position is near the middle.
+    assert abs(keys.mean() / total - 0.5) < 0.02
+    if total <= 10_000:
+        with pytest.raises(ValueError):
+            topology.random_keys(*shape, int(0.4 * total) + 1, rng, lambda k: np.isin(k, taken),
+                                 len(taken))
+
+
+def test_occupied_kernel_agrees_with_the_stored_set():
+    rng = np.random.default_rng(6)
+    layer = random_sparse_layer(40, 30, 0.3, rng)
+    keep = rng.random(layer.nnz) < 0.5
+    probe = np.arange(40 * 30, dtype=np.int64)
+    got = topology.occupied_by(layer, keep)(probe)
+    np.testing.assert_array_equal(got, np.isin(probe, layer.keys()[keep]))
 
 
 @pytest.mark.parametrize("rule", ["set", "rigl"])
@@ -74,13 +92,15 @@ def test_update_keeps_nnz_and_has_no_duplicates(rule):
                           np.searchsorted(layer.indptr, layer.perm[seg], side="right") - 1)
 
 
-def test_prune_drops_the_smallest_magnitudes():
+def test_prune_drops_the_smallest_magnitudes_even_with_ties():
     rng = np.random.default_rng(2)
     layer = random_sparse_layer(40, 30, 0.2, rng)
-    keep, n = topology.prune_smallest(layer, 0.25)
-    mags = np.abs(layer.data)
-    assert n == int(np.ceil(0.25 * layer.nnz)) and (~keep).sum() == n
-    assert mags[~keep].max() <= mags[keep].min()
+    layer.data[::3] = 0.0  # regrown weights are exactly zero: many ties at the threshold
+    for zeta in (0.1, 0.25, 0.6):
+        keep, n = topology.prune_smallest(layer, zeta)
+        mags = np.abs(layer.data)
+        assert n == int(np.ceil(zeta * layer.nnz)) and (~keep).sum() == n
+        assert mags[~keep].max() <= mags[keep].min()
 
 
 def test_rigl_blockwise_topk_equals_dense_reference():
@@ -91,7 +111,7 @@ def test_rigl_blockwise_topk_equals_dense_reference():
     old = layer.keys()
     keep, n = topology.prune_smallest(layer, 0.3)
     # Tiny blocks (10 rows) force many merges of the running top-k.
-    got = topology.rigl_regrow(layer, old[keep], n, XT, GT, block_bytes=10 * 50 * 4)
+    got = topology.rigl_regrow(layer, keep, n, XT, GT, block_bytes=10 * 50 * 4)
     score = np.abs(XT @ GT.T).ravel()
     score[old[keep]] = -np.inf
     ref = np.sort(np.argsort(-score, kind="stable")[:n])
