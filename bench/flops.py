@@ -53,7 +53,8 @@ def op_bytes(op, shape, nnz, batch, sparse, itemsize=4, index_bytes=4, perm_byte
         if op == "input_grad":  # indices, data; read GT, write dXT
             return nnz * (index_bytes + itemsize) + ptr_in + act_in + act_out
         if op == "backward":  # indices; data and state read + written; XT, GT, dXT
-            return nnz * (index_bytes + 2 * itemsize * (1 + n_state)) + ptr_in + 2 * act_in + act_out
+            return (nnz * (index_bytes + 2 * itemsize * (1 + n_state)) + ptr_in + 2 * act_in
+                    + act_out)
         raise ValueError(op)
     w = n_in * n_out * itemsize
     if op == "forward":

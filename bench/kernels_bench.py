@@ -30,9 +30,11 @@ from . import flops as F
 from .machine import CpuMonitor
 from .timing import copy_fn, interleave
 
+_ALL = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01]
 FULL = {"shapes": [(500, 1000), (5000, 1000), (20000, 1000), (100000, 1000)],
-        "densities": [0.5, 0.2, 0.1, 0.05, 0.02, 0.01], "budget": 1.5}
-QUICK = {"shapes": [(500, 1000), (20000, 1000)], "densities": [0.2, 0.05, 0.01], "budget": 0.5}
+        "densities": {500: _ALL, 5000: _ALL, 20000: _ALL, 100000: _ALL[1:]}, "budget": 1.5}
+QUICK = {"shapes": [(500, 1000), (20000, 1000)],
+         "densities": {500: [0.2, 0.05, 0.01], 20000: [0.05, 0.01]}, "budget": 0.5}
 BATCH = 64
 ZETA = 0.3
 DENSE_LIMIT_BYTES = 2 << 30     # dense W + gradient + Adam state must stay below this
@@ -175,15 +177,16 @@ def run_case(layer, dense, shape, density, rng, budget, mode, log):
 
 def rigl_memory(layer, XT, GT):
     """Peak extra bytes (tracemalloc) of one ``rigl_update``, and of its scoring part alone."""
+    from .proto_kernels import call_rigl_regrow
+
     keep, n_drop = topology.prune_smallest(layer, ZETA)
-    kept = layer.keys()[keep]
     gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        topology.rigl_regrow(layer, kept, n_drop, XT, GT)
+        call_rigl_regrow(layer, keep, n_drop, XT, GT)
         score_peak = tracemalloc.get_traced_memory()[1] - base
-        del kept, keep
+        del keep
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
         topology.rigl_update(layer, ZETA, XT, GT)
@@ -231,7 +234,7 @@ def run(mode="quick", log=print, seed=0):
     t_start = time.perf_counter()
     for shape in cfg["shapes"]:
         dense = dense_layer(*shape, rng, opt) if dense_fits(*shape, opt) else None
-        for density in cfg["densities"]:
+        for density in cfg["densities"][shape[0]]:
             t0 = time.perf_counter()
             layer = sparse_layer(*shape, density, rng, opt)
             build = time.perf_counter() - t0

@@ -38,7 +38,8 @@ def machine_section(m):
              f"- Command: `{m.get('command')}`; date {m.get('date')}; git "
              f"{(m.get('git') or {}).get('commit', '')} "
              f"{'(uncommitted changes)' if (m.get('git') or {}).get('dirty') else ''}",
-             f"- Environment overrides: {m.get('env') or 'none'}",
+             f"- Threading environment (after importing sparsefs, which sets "
+             f"OMP_WAIT_POLICY=PASSIVE unless set): {m.get('env') or 'none'}",
              f"- Load average at start {m.get('loadavg_start')}, at end {m.get('loadavg_end')}; "
              f"other processes kept on average **{m.get('others_cores_total', '?')} cores** "
              "busy during the run (0 = quiet machine)."]
@@ -151,7 +152,7 @@ def threading_section(t):
     rows = []
     base = {k: v for k, v in (t.get("steps") or [{}])[0].get("variants", {}).items()}
     for name, r in t.get("threading", {}).items():
-        src = base if name == "default" else r.get("variants", {})
+        src = base if "same_as" in r else r.get("variants", {})
         for v, x in src.items():
             rows.append([name, v, _spread(x["step"]["steady"])])
     return table(["Setting", "Network (madelon shape)", "Step ms [IQR]"], rows)

@@ -37,7 +37,8 @@ def parse_args(argv=None):
                    help="base name of the output files (default 'quick' or 'full')")
     p.add_argument("--seed", type=int, default=0, help="random seed of data and topologies")
     p.add_argument("--no-wait", action="store_true",
-                   help="do not wait (up to 10-20 s) for other processes to go quiet")
+                   help="never wait for other processes to go quiet (by default the run "
+                        "waits up to 20 s in all (quick) or 120 s (full) for quiet moments)")
     args = p.parse_args(argv)
     suites = [s.strip() for s in args.suite.split(",") if s.strip()]
     bad = [s for s in suites if s not in SUITES]
@@ -60,7 +61,8 @@ def main(argv=None):
 
     from bench import machine, report, targets
 
-    quiet = (lambda *a, **k: None) if args.no_wait else machine.wait_quiet
+    machine.WAIT_BUDGET["seconds"] = 0.0 if args.no_wait else (20.0 if args.quick else 120.0)
+    quiet = machine.wait_quiet
     quiet(20, log=log)
     total = machine.CpuMonitor().start()
     results = {"name": name, "mode": mode, "suites": args.suites,

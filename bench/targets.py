@@ -124,7 +124,7 @@ def evaluate(results):
     note = ""
     if v is not None:
         frac = x.get("extrapolated_from_fraction")
-        note = (f"SET, attribution off; " + (f"extrapolated from {frac:.0%} of the epoch"
+        note = ("SET, attribution off; " + (f"extrapolated from {frac:.0%} of the epoch"
                                               if frac else "full epoch measured"))
     rows.append(_row("MLP 3072-1024-512-10, density 0.01, batch 100, 50k samples: s/epoch",
                      "<= 1.0", v, v is not None and v <= 1.0, note, "s"))

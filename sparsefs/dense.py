@@ -53,10 +53,10 @@ class DenseLayer:
             np.matmul(self.W, GT, out=dXT)
         np.matmul(XT, GT.T, out=self.grad)
         np.sum(GT, axis=1, out=self.bias_grad)
-        m, v = self._moments(self.state)
+        m, v = self.optimizer.moments(self.state)
         kernels.dense_optimizer_step(self.W.reshape(-1), self.grad.reshape(-1), m, v,
                                      *self.optimizer.scalars())
-        bm, bv = self._moments(self.bias_state)
+        bm, bv = self.optimizer.moments(self.bias_state)
         kernels.dense_optimizer_step(self.bias, self.bias_grad, bm, bv,
                                      *self.optimizer.scalars(l2=0.0))
 
@@ -71,9 +71,6 @@ class DenseLayer:
     def add_strength(self, out):
         """``out[i] += sum_j |W[i, j]|``; out is (n_in,) float64."""
         out += np.abs(self.W).sum(axis=1)
-
-    def _moments(self, state):
-        return (state[0], state[1]) if len(state) == 2 else (state[0], state[0])
 
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray."""

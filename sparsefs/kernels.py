@@ -26,6 +26,25 @@ ADAM = 0
 SGD = 1
 
 
+@njit(inline="always", cache=True)
+def _update(w, m, v, p, wp, g, opt, lr, beta1, beta2, eps, bc1, bc2):
+    """One weight's optimizer step: ``w[p]`` (currently ``wp``) with gradient ``g`` (L2 included).
+
+    Adam in PyTorch's form with bias corrections ``bc1``, ``bc2``; or SGD with momentum
+    ``beta1`` kept in ``m`` (``v`` unused).
+    """
+    if opt == ADAM:
+        mp = beta1 * m[p] + (1.0 - beta1) * g
+        vp = beta2 * v[p] + (1.0 - beta2) * g * g
+        m[p] = mp
+        v[p] = vp
+        w[p] = wp - lr * (mp / bc1) / (np.sqrt(vp / bc2) + eps)
+    else:
+        mp = beta1 * m[p] + g
+        m[p] = mp
+        w[p] = wp - lr * mp
+
+
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def spmm_forward(indptr_out, idx_in, perm, data, bias, XT, out):
     """``out[j, :] = bias[j] + sum_i W[i, j] * XT[i, :]`` for every output ``j``.
@@ -72,17 +91,7 @@ def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, chunks,
                 if need_dx:
                     for b in range(batch):
                         dx[b] += w * g_row[b]
-                g += l2 * w
-                if opt == ADAM:
-                    mp = beta1 * m[p] + (1.0 - beta1) * g
-                    vp = beta2 * v[p] + (1.0 - beta2) * g * g
-                    m[p] = mp
-                    v[p] = vp
-                    data[p] = w - lr * (mp / bc1) / (np.sqrt(vp / bc2) + eps)
-                else:
-                    mp = beta1 * m[p] + g
-                    m[p] = mp
-                    data[p] = w - lr * mp
+                _update(data, m, v, p, w, g + l2 * w, opt, lr, beta1, beta2, eps, bc1, bc2)
             if need_dx:
                 dXT[i, :] = dx
 
@@ -130,17 +139,7 @@ def dense_optimizer_step(w, g, m, v, opt, lr, l2, beta1, beta2, eps, bc1, bc2):
     """
     for p in prange(w.shape[0]):
         wp = w[p]
-        gp = g[p] + l2 * wp
-        if opt == ADAM:
-            mp = beta1 * m[p] + (1.0 - beta1) * gp
-            vp = beta2 * v[p] + (1.0 - beta2) * gp * gp
-            m[p] = mp
-            v[p] = vp
-            w[p] = wp - lr * (mp / bc1) / (np.sqrt(vp / bc2) + eps)
-        else:
-            mp = beta1 * m[p] + gp
-            m[p] = mp
-            w[p] = wp - lr * mp
+        _update(w, m, v, p, wp, g[p] + l2 * wp, opt, lr, beta1, beta2, eps, bc1, bc2)
 
 
 @njit(parallel=True, cache=True)

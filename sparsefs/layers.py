@@ -102,12 +102,12 @@ class SparseLayer:
         step, or is skipped when None (the first layer needs no input gradient).
         """
         opt = self.optimizer
-        m, v = self._moments(self.state)
+        m, v = self.optimizer.moments(self.state)
         need_dx = dXT is not None
         kernels.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
                               dXT if need_dx else XT, need_dx, self.chunks, *opt.scalars())
         np.sum(GT, axis=1, out=self.bias_grad)
-        bm, bv = self._moments(self.bias_state)
+        bm, bv = self.optimizer.moments(self.bias_state)
         kernels.dense_optimizer_step(self.bias, self.bias_grad, bm, bv, *opt.scalars(l2=0.0))
 
     def input_grad(self, GT, dXT):
@@ -125,9 +125,6 @@ class SparseLayer:
         kernels.row_abs_sum(self.indptr, self.data, out)
 
     # ------------------------------------------------------------------ bookkeeping
-    def _moments(self, state):
-        return (state[0], state[1]) if len(state) == 2 else (state[0], state[0])
-
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray."""
         out = {"indptr": self.indptr, "indices": self.indices, "data": self.data,

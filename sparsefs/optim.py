@@ -43,6 +43,11 @@ class Optimizer:
         """Zero optimizer state for ``n`` weights: a list of ``n_state`` arrays (n,)."""
         return [np.zeros(n, dtype=dtype) for _ in range(self.n_state)]
 
+    @staticmethod
+    def moments(state):
+        """The ``(m, v)`` arrays the kernels take; SGD passes its one buffer twice (v unused)."""
+        return (state[0], state[1]) if len(state) == 2 else (state[0], state[0])
+
     def begin_step(self):
         """Advance the step counter; call once per mini-batch before the layers update."""
         self.t += 1

@@ -1,0 +1,214 @@
+"""Prototype kernels that test a diagnosis of where sparsefs's kernels lose time.
+
+Not used by the package; ``python -m bench.proto_kernels`` times each against the sparsefs
+kernel it would replace (same inputs, results checked equal) at 1 and at all threads.
+
+1. ``spmm_forward_scatter``: forward over the canonical CSR-by-input order with one private
+   ``(n_out, batch)`` accumulator per thread (fits L2), then a reduction. sparsefs gathers
+   through the by-output mirror: ``data[perm[p]]`` is a random read into the weights and
+   ``XT[idx_in[p]]`` a random row of XT; once the layer or XT outgrows L2 both miss cache.
+2. ``rigl_regrow_threshold``: RigL's regrow with a running threshold. After the first block
+   only entries above the current ``count``-th best value are kept (one comparison pass),
+   and the top-``count`` is cut with ``argpartition`` when the buffer doubles, instead of a
+   full ``lexsort`` of ``2 count`` entries after every block (O(blocks x count log count)).
+3. ``set_update_merge``: SET's prune + regrow + rebuild as one threshold, one sort of the new
+   keys and a single merge pass in Numba that writes the new CSR arrays (and optimizer state)
+   directly, instead of keys arrays, boolean-mask scatters, ``searchsorted`` membership tests
+   and a ``bincount`` rebuild.
+"""
+
+import math
+
+import numpy as np
+from numba import get_num_threads, njit, prange
+
+from sparsefs import kernels
+
+_FAST = {"reassoc", "contract"}
+
+
+# ------------------------------------------------------------------------------ forward
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, acc, out):
+    """``out = W^T XT + bias`` from CSR by input; ``acc`` is (n_threads, n_out, batch) scratch."""
+    n_par = acc.shape[0]
+    n_chunks = chunks.shape[0] - 1
+    batch = XT.shape[1]
+    for t in prange(n_par):
+        a = acc[t]
+        a[:] = 0
+        for c in range(t, n_chunks, n_par):
+            for i in range(chunks[c], chunks[c + 1]):
+                x = XT[i]
+                for p in range(indptr[i], indptr[i + 1]):
+                    w = data[p]
+                    r = a[indices[p]]
+                    for b in range(batch):
+                        r[b] += w * x[b]
+    n_out = out.shape[0]
+    for j in prange(n_out):
+        for b in range(batch):
+            s = bias[j]
+            for t in range(n_par):
+                s += acc[t, j, b]
+            out[j, b] = s
+
+
+def forward_scatter(layer, XT, out, acc=None):
+    n_par = get_num_threads()
+    if acc is None or acc.shape[0] != n_par:
+        acc = np.empty((n_par, layer.n_out, XT.shape[1]), dtype=XT.dtype)
+    spmm_forward_scatter(layer.indptr, layer.indices, layer.data, layer.bias, XT,
+                         layer.chunks, acc, out)
+    return acc
+
+
+# ------------------------------------------------------------------------------ RigL
+@njit(cache=True)
+def _mask_kept(indptr, indices, keep, row0, block, value):
+    for r in range(block.shape[0]):
+        i = row0 + r
+        for p in range(indptr[i], indptr[i + 1]):
+            if keep[p]:
+                block[r, indices[p]] = value
+
+
+def call_rigl_regrow(layer, keep, count, XT, GT):
+    """sparsefs's ``topology.rigl_regrow`` with a keep mask, whichever of its two signatures
+    (kept keys, or the keep mask) the checked-out version has."""
+    import inspect
+
+    from sparsefs import topology
+    first = list(inspect.signature(topology.rigl_regrow).parameters)[1]
+    arg = keep if first == "keep" else layer.keys()[keep]
+    return topology.rigl_regrow(layer, arg, count, XT, GT)
+
+
+def rigl_regrow_threshold(layer, keep, count, XT, GT, block_bytes=4 << 20):
+    """Same result as ``topology.rigl_regrow`` (ties to smaller keys), without the per-block sort.
+
+    ``keep`` (nnz,) bool marks the stored weights that survive the drop (they are masked).
+    """
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
+    n_in, n_out = layer.n_in, layer.n_out
+    step = max(1, min(n_in, block_bytes // (4 * n_out)))
+    GTt = np.ascontiguousarray(GT.T)
+    block = np.empty((step, n_out), dtype=XT.dtype)
+    vals, keys = [], []
+    held, thr = 0, -np.inf
+    for r0 in range(0, n_in, step):
+        r1 = min(n_in, r0 + step)
+        blk = block[: r1 - r0]
+        np.matmul(XT[r0:r1], GTt, out=blk)
+        np.abs(blk, out=blk)
+        _mask_kept(layer.indptr, layer.indices, keep, r0, blk, -1.0)
+        flat = blk.reshape(-1)
+        idx = np.flatnonzero(flat >= thr) if thr > -np.inf else np.arange(flat.size)
+        if idx.size > 2 * count:  # keep only this block's best ``count`` (ties kept)
+            v = flat[idx]
+            kth = np.partition(v, v.size - count)[v.size - count]
+            idx = idx[v >= kth]
+        vals.append(flat[idx].copy())
+        keys.append(idx.astype(np.int64) + r0 * n_out)
+        held += idx.size
+        if held > 2 * count:
+            v, k = np.concatenate(vals), np.concatenate(keys)
+            kth = np.partition(v, v.size - count)[v.size - count]
+            sel = v >= kth
+            vals, keys, held, thr = [v[sel]], [k[sel]], int(sel.sum()), kth
+    v, k = np.concatenate(vals), np.concatenate(keys)
+    order = np.lexsort((k, -v))[:count]  # only ~count candidates are left to sort
+    return np.sort(k[order])
+
+
+# ------------------------------------------------------------------------------ SET
+@njit(cache=True)
+def _merge_rows(indptr, indices, data, m, v, keep, new_keys, n_out,
+                indptr2, indices2, data2, m2, v2):
+    """Merge kept entries (row-sorted) with sorted new keys into fresh CSR arrays."""
+    n_in = indptr.shape[0] - 1
+    q = 0
+    k = 0
+    n_new = new_keys.shape[0]
+    indptr2[0] = 0
+    for i in range(n_in):
+        base = i * n_out
+        for p in range(indptr[i], indptr[i + 1]):
+            if not keep[p]:
+                continue
+            col = indices[p]
+            while k < n_new and new_keys[k] < base + col:
+                indices2[q] = new_keys[k] - base
+                data2[q] = 0.0
+                m2[q] = 0.0
+                v2[q] = 0.0
+                q += 1
+                k += 1
+            indices2[q] = col
+            data2[q] = data[p]
+            m2[q] = m[p]
+            v2[q] = v[p]
+            q += 1
+        while k < n_new and new_keys[k] < base + n_out:
+            indices2[q] = new_keys[k] - base
+            data2[q] = 0.0
+            m2[q] = 0.0
+            v2[q] = 0.0
+            q += 1
+            k += 1
+        indptr2[i + 1] = q
+
+
+@njit(cache=True)
+def _occupied(indptr, indices, keep, n_out, keys):
+    """True where a key's position is held by a kept weight (binary search in its row)."""
+    out = np.zeros(keys.shape[0], dtype=np.bool_)
+    for t in range(keys.shape[0]):
+        i = keys[t] // n_out
+        col = keys[t] - i * n_out
+        lo, hi = indptr[i], indptr[i + 1]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if indices[mid] < col:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < indptr[i + 1] and indices[lo] == col and keep[lo]:
+            out[t] = True
+    return out
+
+
+def set_update_merge(layer, zeta, rng):
+    """SET with the semantics of ``topology.set_update`` (Adam state: two moment arrays)."""
+    from sparsefs.layers import nnz_chunks
+
+    nnz = layer.nnz
+    n_drop = min(int(math.ceil(zeta * nnz)), nnz)
+    if n_drop == 0:
+        return 0
+    mag = np.abs(layer.data)
+    thr = np.partition(mag, n_drop - 1)[n_drop - 1]
+    keep = mag > thr
+    extra = (nnz - n_drop) - int(keep.sum())  # weights equal to the threshold that stay
+    if extra > 0:
+        keep[np.flatnonzero(mag == thr)[:extra]] = True
+    total = layer.n_in * layer.n_out
+    new = np.empty(0, dtype=np.int64)
+    while new.size < n_drop:
+        draw = rng.integers(0, total, size=int((n_drop - new.size) * 1.05) + 16)
+        new = np.unique(np.concatenate([new, draw]))
+        new = new[~_occupied(layer.indptr, layer.indices, keep, layer.n_out, new)]
+    if new.size > n_drop:
+        new = np.sort(rng.choice(new, size=n_drop, replace=False))
+    m, v = layer.state
+    indptr2 = np.empty_like(layer.indptr)
+    indices2 = np.empty(nnz, dtype=layer.indices.dtype)
+    data2, m2, v2 = (np.empty(nnz, dtype=layer.dtype) for _ in range(3))
+    _merge_rows(layer.indptr, layer.indices, layer.data, m, v, keep, new, layer.n_out,
+                indptr2, indices2, data2, m2, v2)
+    layer.indptr, layer.indices, layer.data, layer.state = indptr2, indices2, data2, [m2, v2]
+    kernels.build_mirror(layer.indptr, layer.indices, layer.n_out, layer.indptr_out,
+                         layer.idx_in, layer.perm)
+    layer.chunks = nnz_chunks(layer.indptr, 8 * get_num_threads())
+    return n_drop
