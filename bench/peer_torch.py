@@ -41,9 +41,12 @@ def masked_mlp(torch, d, density, hidden, n_classes, rng):
     layers, masks = [], []
     for (n_in, n_out), nnz in zip(shapes, counts):
         lin = torch.nn.Linear(n_in, n_out)
-        keys = topology.random_keys(n_in, n_out, nnz, rng)
-        mask = torch.zeros(n_in * n_out, dtype=torch.float32)
-        mask[torch.from_numpy(keys)] = 1.0
+        if nnz >= n_in * n_out:  # dense layer: all-ones mask (random_keys would have to
+            mask = torch.ones(n_in * n_out, dtype=torch.float32)  # find every position)
+        else:
+            keys = topology.random_keys(n_in, n_out, nnz, rng)
+            mask = torch.zeros(n_in * n_out, dtype=torch.float32)
+            mask[torch.from_numpy(keys)] = 1.0
         mask = mask.view(n_in, n_out).t().contiguous()  # nn.Linear stores (n_out, n_in)
         with torch.no_grad():
             lin.weight.mul_(mask)

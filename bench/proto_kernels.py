@@ -212,3 +212,39 @@ def set_update_merge(layer, zeta, rng):
                          layer.idx_in, layer.perm)
     layer.chunks = nnz_chunks(layer.indptr, 8 * get_num_threads())
     return n_drop
+
+
+# ------------------------------------------------------------------------------ launches
+def install_serial_small(min_work=200_000):
+    """Route small calls of sparsefs's parallel kernels to serial builds of the same code.
+
+    With ``OMP_WAIT_POLICY=PASSIVE`` every parallel launch wakes sleeping workers (~50 us
+    measured), more than the whole work of a 200-weight output layer, a bias update or a ReLU
+    mask. ``min_work`` is in multiply-adds (or elements for element-wise kernels). Patches the
+    module attributes, which is how the layers call the kernels; returns the patched names.
+    """
+    def work_nnz_batch(args, nnz_pos, act_pos):
+        return args[nnz_pos].shape[0] * args[act_pos].shape[1]
+
+    rules = {  # kernel name -> function(args) giving its work
+        "spmm_forward": lambda a: work_nnz_batch(a, 3, 5),
+        "backward_step": lambda a: work_nnz_batch(a, 2, 5),
+        "sddmm": lambda a: work_nnz_batch(a, 1, 2),
+        "backward_data": lambda a: work_nnz_batch(a, 2, 3),
+        "dense_optimizer_step": lambda a: 4 * a[0].shape[0],
+        "relu_backward": lambda a: a[0].size,
+        "gather_rows_t": lambda a: a[2].size,
+    }
+    patched = []
+    for name, work in rules.items():
+        par = getattr(kernels, name, None)
+        if par is None or not hasattr(par, "py_func") or getattr(par, "_proto_serial", False):
+            continue
+        ser = njit(fastmath=par.targetoptions.get("fastmath", False), cache=False)(par.py_func)
+
+        def dispatch(*args, _par=par, _ser=ser, _work=work):
+            return (_ser if _work(args) < min_work else _par)(*args)
+        dispatch._proto_serial = True
+        setattr(kernels, name, dispatch)
+        patched.append(name)
+    return patched

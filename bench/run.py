@@ -98,21 +98,29 @@ def main(argv=None):
     results["wall_seconds"] = time.perf_counter() - t_start
     results["targets"] = targets.evaluate(results)
     results["notes"] = notes(results, mode)
-    with open(os.path.join(args.out, f"{name}.json"), "w") as f:
+    pngs = render(results, args.out, name)
+    log("")
+    log(report.targets_section(results["targets"]))
+    log(f"\nwrote {os.path.join(args.out, name)}.json/.md"
+        + (f" and {len(pngs)} plot(s)" if pngs else " (no plots)")
+        + f"; wall time {results['wall_seconds']:.0f} s")
+    return 0
+
+
+def render(results, out_dir, name):
+    """Write ``<name>.json``, the plots and ``<name>.md``; returns the plot file names."""
+    from bench import report
+
+    with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
         json.dump(results, f, indent=1, default=float)
-    pngs = report.plots(results, args.out, name)
+    pngs = report.plots(results, out_dir, name)
     md = report.markdown(results, results["targets"])
     if pngs:
         md += "\n## Plots\n\n" + "\n".join(f"![{p}]({p})" for p in pngs) + "\n"
     md += f"\nWall time of this run: {results['wall_seconds']:.0f} s.\n"
-    with open(os.path.join(args.out, f"{name}.md"), "w") as f:
+    with open(os.path.join(out_dir, f"{name}.md"), "w") as f:
         f.write(md)
-    log("")
-    log(report.targets_section(results["targets"]))
-    log(f"\nwrote {os.path.join(args.out, name)}.json/.md"
-        + (f" and {len(pngs)} plot(s)" if pngs else " (no plots: matplotlib not importable)")
-        + f"; wall time {results['wall_seconds']:.0f} s")
-    return 0
+    return pngs
 
 
 def notes(results, mode):

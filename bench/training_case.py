@@ -240,6 +240,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(argv[0])
     kind = spec.get("kind", "epoch")
+    if spec.get("proto_serial_small"):  # prototype: serial kernels for small calls
+        from bench.proto_kernels import install_serial_small
+        install_serial_small(int(spec["proto_serial_small"]))
     out = run_epoch(spec) if kind == "epoch" else run_steps(spec)
     print(json.dumps(out, default=float))
 

@@ -10,6 +10,12 @@ __version__ = "0.1.0"
 # It must be set before Numba first loads its OpenMP runtime, i.e. before any kernel runs.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .selector import SparseFeatureSelector  # noqa: E402
-
 __all__ = ["SparseFeatureSelector", "__version__"]
+
+
+def __getattr__(name):
+    # Lazy: importing scikit-learn costs ~1 s, which every CLI start (even --help) would pay.
+    if name == "SparseFeatureSelector":
+        from .selector import SparseFeatureSelector
+        return SparseFeatureSelector
+    raise AttributeError(f"module 'sparsefs' has no attribute {name!r}")

@@ -175,16 +175,6 @@ def build_mirror(indptr, indices, n_out, indptr_out, idx_in, perm):
 
 
 @njit(cache=True)
-def mask_stored(indptr, indices, keep, row0, block, value):
-    """``block[i - row0, j] = value`` for every kept stored ``(i, j)`` in the block's rows."""
-    for r in range(block.shape[0]):
-        i = row0 + r
-        for p in range(indptr[i], indptr[i + 1]):
-            if keep[p]:
-                block[r, indices[p]] = value
-
-
-@njit(cache=True)
 def occupied(indptr, indices, keep, n_out, keys, out):
     """``out[q]`` = whether flat position ``keys[q]`` is stored and kept.
 
@@ -279,3 +269,77 @@ def add_abs_row_sums(G, scale, out):
         for b in range(G.shape[1]):
             s += abs(G[i, b])
         out[i] += scale * s
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, partial, out):
+    """The forward product by input rows: ``XT`` is streamed once, outputs accumulate in cache.
+
+    Each of the ``len(chunks) - 1`` tasks adds ``W[i, :]^T XT[i, :]`` for its input rows into its
+    own slice of ``partial`` (tasks, n_out, batch); the slices are then summed into ``out``
+    (n_out, batch) with the bias. Faster than the gather when XT does not fit in cache.
+    """
+    n_out, batch = out.shape
+    for c in prange(chunks.shape[0] - 1):
+        acc = partial[c]
+        acc[:] = 0
+        for i in range(chunks[c], chunks[c + 1]):
+            x = XT[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                w = data[p]
+                row = acc[indices[p]]
+                for b in range(batch):
+                    row[b] += w * x[b]
+    for j in prange(n_out):
+        for b in range(batch):
+            s = bias[j]
+            for c in range(chunks.shape[0] - 1):
+                s += partial[c, j, b]
+            out[j, b] = s
+
+
+@njit(cache=True)
+def collect_above(block, indptr, indices, keep, row0, threshold, n_out, vals, keys, start):
+    """Append every ``|block|`` entry above ``threshold`` at a position not stored-and-kept.
+
+    ``block`` (rows, n_out) holds the gradient of input rows ``row0 ..``. Candidates go to
+    ``vals``/``keys`` (flat position ``i * n_out + j``) from index ``start``; returns the new
+    end. The caller sizes the buffers for ``start + block.size``. Stored columns are skipped by
+    walking each row's sorted indices alongside ``j``: one pass, no mask.
+    """
+    pos = start
+    for r in range(block.shape[0]):
+        i = row0 + r
+        row = block[r]
+        p, end = indptr[i], indptr[i + 1]
+        for j in range(n_out):
+            while p < end and indices[p] < j:
+                p += 1
+            if p < end and indices[p] == j and keep[p]:
+                continue
+            v = abs(row[j])
+            if v > threshold:
+                vals[pos] = v
+                keys[pos] = i * n_out + j
+                pos += 1
+    return pos
+
+
+@njit(cache=True)
+def keep_top(vals, keys, n, threshold, count):
+    """Compact ``vals[:n]``/``keys[:n]`` in place to ``count`` entries: all above ``threshold``,
+    then the first ones equal to it. ``threshold`` is the ``count``-th largest value."""
+    ties = count
+    for q in range(n):
+        if vals[q] > threshold:
+            ties -= 1
+    out = 0
+    for q in range(n):
+        v = vals[q]
+        if v > threshold or (v == threshold and ties > 0):
+            if v == threshold:
+                ties -= 1
+            vals[out] = v
+            keys[out] = keys[q]
+            out += 1
+    return out

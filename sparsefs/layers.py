@@ -11,6 +11,12 @@ from numba import get_num_threads
 from . import kernels
 
 
+# Above this size of the input block XT, gathering its rows per output misses cache; the
+# forward pass then streams XT once by input rows instead (measured: 3.4 -> 16 GFLOP/s at
+# 100,000 x 1,000, density 0.05, batch 64; the gather stays faster below ~2 MB).
+GATHER_MAX_BYTES = 4 << 20
+
+
 def nnz_chunks(indptr, n_chunks):
     """Row boundaries splitting the CSR rows into ``n_chunks`` pieces of about equal nnz.
 
@@ -48,6 +54,7 @@ class SparseLayer:
         self.bias = np.ascontiguousarray(bias, dtype=self.dtype)
         self.bias_grad = np.zeros_like(self.bias)
         self.bias_state = optimizer.new_state(self.n_out, self.dtype)
+        self._partial = None  # forward scratch of the streaming path, kept across updates
         self.set_topology(keys, values, optimizer.new_state(len(keys), self.dtype))
 
     # ------------------------------------------------------------------ topology
@@ -87,12 +94,24 @@ class SparseLayer:
         kernels.build_mirror(self.indptr, self.indices, self.n_out,
                              self.indptr_out, self.idx_in, self.perm)
         self.chunks = nnz_chunks(self.indptr, 8 * get_num_threads())
+        self.scatter_chunks = nnz_chunks(self.indptr, get_num_threads())
 
     # ------------------------------------------------------------------ numerics
     def forward(self, XT, out):
-        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place."""
-        kernels.spmm_forward(self.indptr_out, self.idx_in, self.perm, self.data,
-                             self.bias, XT, out)
+        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place.
+
+        Small XT: gather through the by-output mirror. Large XT: stream it by input rows into
+        per-thread accumulators of (n_out, batch) each.
+        """
+        if XT.nbytes <= GATHER_MAX_BYTES:
+            kernels.spmm_forward(self.indptr_out, self.idx_in, self.perm, self.data,
+                                 self.bias, XT, out)
+            return
+        shape = (len(self.scatter_chunks) - 1, self.n_out, XT.shape[1])
+        if self._partial is None or self._partial.shape != shape:
+            self._partial = np.empty(shape, dtype=self.dtype)
+        kernels.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
+                                     self.scatter_chunks, self._partial, out)
 
     def backward(self, XT, GT, dXT=None):
         """Gradient step on stored weights and bias; optionally the input gradient.

@@ -93,7 +93,10 @@ def random_keys(n_in, n_out, count, rng, occupied=None, n_taken=0):
     chosen = np.empty(0, dtype=np.int64)
     while len(chosen) < count:
         need = count - len(chosen)
-        draw = np.unique(rng.integers(0, total, size=int(need * 1.25) + 16, dtype=np.int64))
+        # Oversample by the empty fraction so one round usually suffices.
+        size = int(need * total / (total - n_taken - len(chosen)) * 1.25) + 16
+        draw = np.sort(rng.integers(0, total, size=size, dtype=np.int64))
+        draw = draw[np.concatenate(([True], draw[1:] != draw[:-1]))]  # sort-unique: 6x faster
         if occupied is not None:
             draw = draw[~occupied(draw)]
         if len(chosen):
@@ -184,7 +187,7 @@ def set_update(layer, zeta, rng):
     return n_drop
 
 
-def rigl_update(layer, zeta, XT, GT, block_bytes=4 << 20):
+def rigl_update(layer, zeta, XT, GT, block_bytes=1 << 20):
     """RigL: drop the smallest ``|w|``, regrow where ``|dL/dW|`` of this mini-batch is largest.
 
     Parameters
@@ -205,38 +208,33 @@ def rigl_update(layer, zeta, XT, GT, block_bytes=4 << 20):
     return n_drop
 
 
-def rigl_regrow(layer, keep, count, XT, GT, block_bytes=4 << 20):
+def rigl_regrow(layer, keep, count, XT, GT, block_bytes=1 << 20):
     """The ``count`` positions not stored-and-kept (``keep``, (nnz,) bool) with the largest
     ``|XT GT^T|``.
 
-    The gradient ``XT @ GT.T`` (n_in, n_out) is formed ``rows`` input rows at a time; in each
-    block the stored positions are masked and only the block's best ``count`` join a running
-    top-``count``; memory is one block plus O(count). Returns sorted int64 keys (count,).
+    The gradient ``XT @ GT.T`` (n_in, n_out) is formed a block of input rows at a time; a
+    kernel appends the block's entries above the running ``count``-th best score to a
+    candidate buffer, which is cut back to the best ``count`` whenever it could overflow.
+    Memory: one block plus a buffer of ``2 count + block entries``. Returns sorted int64 keys.
     """
     if count == 0:
         return np.empty(0, dtype=np.int64)
     n_in, n_out = layer.n_in, layer.n_out
-    step = max(1, block_bytes // (4 * n_out))
-    best_val = np.empty(0, dtype=np.float32)
-    best_key = np.empty(0, dtype=np.int64)
+    step = max(1, block_bytes // (XT.itemsize * n_out))
     GTt = np.ascontiguousarray(GT.T)
     block = np.empty((step, n_out), dtype=XT.dtype)
+    # Room for ``count`` more candidates after each cut keeps the cuts few (about
+    # ln(n_in * n_out / count) of them) while the buffer stays O(count + block).
+    vals = np.empty(2 * count + block.size, dtype=XT.dtype)
+    keys = np.empty(2 * count + block.size, dtype=np.int64)
+    n, threshold = 0, -1.0
     for r0 in range(0, n_in, step):
         r1 = min(n_in, r0 + step)
-        blk = block[: r1 - r0]
-        np.matmul(XT[r0:r1], GTt, out=blk)
-        np.abs(blk, out=blk)
-        kernels.mask_stored(layer.indptr, layer.indices, keep, r0, blk, -1.0)
-        flat = blk.reshape(-1)
-        if flat.size > count:
-            top = np.argpartition(flat, flat.size - count)[flat.size - count:]
-        else:
-            top = np.arange(flat.size)
-        best_val = np.concatenate([best_val, flat[top].astype(np.float32)])
-        best_key = np.concatenate([best_key, top.astype(np.int64) + r0 * n_out])
-        if best_val.size > count:
-            sel = np.lexsort((best_key, -best_val))[:count]
-            best_val, best_key = best_val[sel], best_key[sel]
-    # Masked entries (-1) can only win when fewer than ``count`` positions are empty-and-scored,
-    # which cannot happen: the drop freed at least ``count`` positions.
-    return np.sort(best_key)
+        np.matmul(XT[r0:r1], GTt, out=block[: r1 - r0])
+        n = kernels.collect_above(block[: r1 - r0], layer.indptr, layer.indices, keep, r0,
+                                  threshold, n_out, vals, keys, n)
+        if n > count and (n + block.size > len(vals) or r1 == n_in):
+            threshold = float(np.partition(vals[:n], n - count)[n - count])
+            n = kernels.keep_top(vals, keys, n, threshold, count)
+    # The drop freed at least ``count`` positions, so ``n == count`` here.
+    return np.sort(keys[:n])

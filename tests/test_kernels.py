@@ -126,3 +126,15 @@ def test_softmax_is_over_classes_not_batch():
     softmax_columns(Z)
     np.testing.assert_allclose(Z.sum(axis=0), 1.0)
     np.testing.assert_allclose(Z[:, 0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())
+
+
+def test_scatter_forward_for_wide_inputs_matches_scipy(monkeypatch):
+    import sparsefs.layers as layers
+
+    monkeypatch.setattr(layers, "GATHER_MAX_BYTES", 0)  # force the streaming path
+    rng = np.random.default_rng(6)
+    layer = random_sparse_layer(300, 40, 0.1, rng)
+    XT = rng.standard_normal((300, 11))
+    out = np.empty((40, 11))
+    layer.forward(XT, out)
+    np.testing.assert_allclose(out, layer.to_scipy().T @ XT + layer.bias[:, None], rtol=1e-12)

@@ -161,3 +161,17 @@ def test_sparse_path_never_allocates_a_dense_layer():
     # Everything held and every temporary: layer arrays (~30 MB), the attribution's input
     # gradient (batch x n_in x classes, ~51 MB) and RigL's 4 MB gradient block.
     assert peak < dense_bytes / 6, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_rigl_regrow_with_many_ties_returns_exactly_count():
+    rng = np.random.default_rng(7)
+    layer = random_sparse_layer(200, 50, 0.1, rng)
+    XT = np.zeros((200, 4))
+    XT[:20] = 1.0  # only rows 0..19 have a gradient; all others tie at zero
+    GT = np.ones((50, 4))
+    keep, n = topology.prune_smallest(layer, 0.3)
+    got = topology.rigl_regrow(layer, keep, n, XT, GT, block_bytes=7 * 50 * 8)
+    assert len(got) == n and len(np.unique(got)) == n
+    assert not np.isin(got, layer.keys()[keep]).any()
+    empty_in_top_rows = 20 * 50 - np.isin(layer.keys()[keep] // 50, np.arange(20)).sum()
+    assert np.sum(got // 50 < 20) == min(n, empty_in_top_rows)
