@@ -6,7 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from helpers import random_sparse_layer, stored_mask
+from helpers import random_sparse_layer
 from sparsefs import topology
 from sparsefs.importance import neuron_attribution
 from sparsefs.network import MLP
