@@ -71,6 +71,6 @@ def compile_notice(quiet, stream=None):
     """Tell the user why the first run pauses: Numba compiles the kernels once, then caches."""
     if not quiet and not kernels_cached():
         stream = stream or sys.stderr
-        stream.write("First run: compiling the Numba kernels (about a minute, once; cached "
+        stream.write("First run: compiling the Numba kernels (10-20 s, once; cached "
                      "for later runs)...\n")
         stream.flush()
