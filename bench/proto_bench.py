@@ -21,7 +21,7 @@ from sparsefs import topology  # noqa: E402
 from sparsefs.optim import Optimizer  # noqa: E402
 
 from bench import proto_kernels as P  # noqa: E402
-from bench.kernels_bench import rigl_work, sparse_layer  # noqa: E402
+from bench.kernels_bench import rigl_work, sparse_layer, unzero  # noqa: E402
 from bench.machine import CpuMonitor, machine_info  # noqa: E402
 from bench.timing import interleave  # noqa: E402
 
@@ -82,7 +82,9 @@ def run_shape(n_in, n_out, density, rng, threads_list, budget):
         r1, r2 = np.random.default_rng(2), np.random.default_rng(3)
         st = interleave({"sparsefs": lambda: topology.set_update(l1, ZETA, r1),
                          "merge": lambda: P.set_update_merge(l2, ZETA, r2)},
-                        budget=budget, min_rounds=3)
+                        budget=budget, min_rounds=3,
+                        setup={"sparsefs": lambda: unzero(l1.data, r1),
+                               "merge": lambda: unzero(l2.data, r2)})
         med = {k: {n: v["steady"]["median"] for n, v in d.items()}
                for k, d in (("forward", fw), ("rigl_regrow", rg), ("set_update", st))}
         res["by_threads"][threads] = {"median_seconds": med,

@@ -31,7 +31,7 @@ def _once(fn):
     return time.perf_counter() - t0
 
 
-def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=None):
+def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=None, setup=None):
     """Time the callables of ``fns`` (name -> fn) in interleaved rounds.
 
     Parameters
@@ -45,14 +45,23 @@ def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=Non
         Calls per function per round. Default: 3 below 20 ms a call, 2 below 200 ms, else 1
         (for slow calls the switch cost is negligible and every call counts).
 
+    setup : dict name -> callable, optional
+        Untimed preparation before every call of that function (e.g. letting weights move
+        away from the zeros a previous topology update left, as training steps would).
+
     Returns
     -------
     dict name -> {"steady": summary, "switch": summary or None, "block": int}
     """
     names = list(fns)
+    setup = setup or {}
+    noop = (lambda: None)
     est = {}
     for name in names:
-        t = [_once(fns[name]) for _ in range(max(1, warmup))]
+        t = []
+        for _ in range(max(1, warmup)):
+            setup.get(name, noop)()
+            t.append(_once(fns[name]))
         est[name] = min(t)
     blocks = {}
     for name in names:
@@ -71,8 +80,9 @@ def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=Non
     for r in range(rounds):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
-            fn = fns[name]
+            fn, prep = fns[name], setup.get(name, noop)
             for k in range(blocks[name]):
+                prep()
                 t = _once(fn)
                 if k == 0 and blocks[name] > 1:
                     switch[name].append(t)

@@ -181,7 +181,7 @@ def run_steps(spec):
     hidden = tuple(spec.get("hidden", (1000, 100)))
     batch = int(spec.get("batch", 64))
     n_classes = int(y.max()) + 1
-    nets, fns = {}, {}
+    nets, fns, setup = {}, {}, {}
     for method, density in spec["variants"]:
         name = "dense" if method == "dense" else f"{method}@{density}"
         net = build_mlp(X.shape[1], n_classes, hidden=hidden, method=method, density=density,
@@ -190,8 +190,10 @@ def run_steps(spec):
         fns[name] = _step_fn(net, X, y, batch, rng)
         if method != "dense" and spec.get("set_update", True):
             fns[f"set_update:{name}"] = _set_fn(net, rng)
+            setup[f"set_update:{name}"] = _unzero_fn(net, rng)
     timings = interleave(fns, budget=float(spec.get("budget", 2.0)),
-                         min_rounds=int(spec.get("min_rounds", 4)), max_rounds=40, warmup=2)
+                         min_rounds=int(spec.get("min_rounds", 4)), max_rounds=40, warmup=2,
+                         setup=setup)
     out = {"kind": "steps", "spec": spec, "data": desc, "batch": batch, "variants": {}}
     for name, net in nets.items():
         nnz = [layer.nnz for layer in net.layers]
@@ -227,6 +229,17 @@ def _step_fn(net, X, y, batch, rng):
         net.forward(XT)
         net.backward(XT, y[rows])
     return step
+
+
+def _unzero_fn(net, rng):
+    """Untimed: move weights a previous update regrew at 0 off zero, as training steps would."""
+    from bench.kernels_bench import unzero
+
+    def prep():
+        for layer in net.layers:
+            if layer.is_sparse:
+                unzero(layer.data, rng)
+    return prep
 
 
 def _set_fn(net, rng):
