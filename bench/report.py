@@ -141,6 +141,8 @@ def extras_section(t):
             continue
         frac = e.get("extrapolated_from_fraction")
         how = f"extrapolated from {frac:.0%} of the samples" if frac else "measured"
+        if e.get("env_override"):
+            how += ", env " + " ".join(f"{k}={v}" for k, v in e["env_override"].items())
         rows.append([name, f"{e['seconds_per_epoch']:.3f} s ({how})",
                      " -> ".join(str(s[0]) for s in e["shapes"]) + f" -> {e['shapes'][-1][1]}",
                      f"{e['total_nnz']:,} (density {e['density']:.3g})",

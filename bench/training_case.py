@@ -32,6 +32,10 @@ from bench.machine import numba_threading  # noqa: E402
 from bench.timing import interleave  # noqa: E402
 
 
+THREAD_ENV = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "NUMBA_THREADING_LAYER",
+              "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT")
+
+
 def current_rss_bytes():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -168,8 +172,7 @@ def run_epoch(spec):
         "peak_rss_bytes": peak_rss_bytes(),
         "ru_maxrss_bytes": accounting.peak_rss_bytes(),
         "numba": numba_threading(),
-        "env": {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "NUMBA_THREADING_LAYER",
-                                           "OPENBLAS_NUM_THREADS") if k in os.environ},
+        "env": {k: os.environ[k] for k in THREAD_ENV if k in os.environ},
     }
 
 
@@ -206,8 +209,7 @@ def run_steps(spec):
             v["set_update"] = timings[f"set_update:{name}"]
         out["variants"][name] = v
     out["numba"] = numba_threading()
-    out["env"] = {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "NUMBA_THREADING_LAYER",
-                                             "OPENBLAS_NUM_THREADS") if k in os.environ}
+    out["env"] = {k: os.environ[k] for k in THREAD_ENV if k in os.environ}
     return out
 
 

@@ -73,6 +73,17 @@ def dense_param_bytes(shapes, optimizer, itemsize=4):
 
 
 def peak_rss_bytes():
-    """Peak resident set size of this process so far, in bytes."""
+    """Peak resident set size of this process so far, in bytes.
+
+    Linux's VmHWM first: ``ru_maxrss`` survives fork + exec, so a child of a large process
+    would report its parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)

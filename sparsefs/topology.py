@@ -12,8 +12,8 @@ import numpy as np
 
 from . import kernels
 
-# Below this many candidate positions (and when few are empty) enumerating the empties is
-# cheaper and exact; above it, rejection sampling of keys keeps memory O(nnz).
+# Nearly full layers enumerate their empty positions in blocks of this many keys; others draw
+# random keys and reject the occupied ones, keeping memory O(nnz).
 _ENUMERATE_LIMIT = 1 << 22
 
 
@@ -84,11 +84,16 @@ def random_keys(n_in, n_out, count, rng, occupied=None, n_taken=0):
         return np.empty(0, dtype=np.int64)
     if count > total - n_taken:
         raise ValueError(f"cannot place {count} weights in {total - n_taken} empty positions")
-    if total <= _ENUMERATE_LIMIT and total - n_taken < 4 * count:
-        # Nearly full: rejection sampling would loop; list the empty positions instead.
-        free_keys = np.arange(total, dtype=np.int64)
-        if occupied is not None:
-            free_keys = free_keys[~occupied(free_keys)]
+    if total - n_taken < 4 * count:
+        # Nearly full: rejection sampling would loop; list the empty positions, a block of
+        # keys at a time, so memory stays O(empty positions) = O(count).
+        free_keys = []
+        for k0 in range(0, total, _ENUMERATE_LIMIT):
+            block = np.arange(k0, min(total, k0 + _ENUMERATE_LIMIT), dtype=np.int64)
+            free_keys.append(block if occupied is None else block[~occupied(block)])
+        free_keys = np.concatenate(free_keys)
+        if count == len(free_keys):
+            return free_keys
         return np.sort(rng.choice(free_keys, size=count, replace=False))
     chosen = np.empty(0, dtype=np.int64)
     while len(chosen) < count:

@@ -33,23 +33,31 @@ def test_erk_all_sparse_when_nothing_overflows():
     assert dens == pytest.approx([0.1, 0.1])
 
 
-@pytest.mark.parametrize("shape", [(50, 100), (3000, 2000)])
-def test_random_keys_distinct_sorted_and_avoid_occupied(shape, monkeypatch):
-    # (3000, 2000) exceeds the enumeration limit when lowered: the rejection-sampling path.
+@pytest.mark.parametrize("shape, taken_frac, count_frac", [
+    ((50, 100), 0.6, 0.3),      # nearly full, one enumeration block
+    ((3000, 2000), 0.6, 0.3),   # nearly full, many enumeration blocks
+    ((3000, 2000), 0.2, 0.1),   # mostly empty: rejection sampling
+])
+def test_random_keys_distinct_sorted_uniform_and_avoid_occupied(shape, taken_frac, count_frac,
+                                                               monkeypatch):
     monkeypatch.setattr(topology, "_ENUMERATE_LIMIT", 10_000)
     rng = np.random.default_rng(0)
     total = shape[0] * shape[1]
-    taken = np.sort(rng.choice(total, int(0.6 * total), replace=False)).astype(np.int64)
-    count = int(0.3 * total)
-    keys = topology.random_keys(*shape, count, rng, lambda k: np.isin(k, taken), len(taken))
+    taken = np.sort(rng.choice(total, int(taken_frac * total), replace=False)).astype(np.int64)
+    count = int(count_frac * total)
+
+    def occupied(k):
+        return np.isin(k, taken)
+
+    keys = topology.random_keys(*shape, count, rng, occupied, len(taken))
     assert len(keys) == count and np.all(np.diff(keys) > 0)
     assert not np.isin(keys, taken).any()
     # Uniform, not biased to low keys: the mean position is near the middle.
     assert abs(keys.mean() / total - 0.5) < 0.02
-    if total <= 10_000:
-        with pytest.raises(ValueError):
-            topology.random_keys(*shape, int(0.4 * total) + 1, rng, lambda k: np.isin(k, taken),
-                                 len(taken))
+    everything = topology.random_keys(*shape, total - len(taken), rng, occupied, len(taken))
+    np.testing.assert_array_equal(everything, np.setdiff1d(np.arange(total), taken))
+    with pytest.raises(ValueError):
+        topology.random_keys(*shape, total - len(taken) + 1, rng, occupied, len(taken))
 
 
 def test_occupied_kernel_agrees_with_the_stored_set():
