@@ -38,8 +38,9 @@ def machine_section(m):
              f"- Command: `{m.get('command')}`; date {m.get('date')}; git "
              f"{(m.get('git') or {}).get('commit', '')} "
              f"{'(uncommitted changes)' if (m.get('git') or {}).get('dirty') else ''}",
-             f"- Threading environment (after importing sparsefs, which sets "
-             f"OMP_WAIT_POLICY=PASSIVE unless set): {m.get('env') or 'none'}",
+             f"- Threading environment (after importing sparsefs, which sets short spin "
+             f"waits, or a passive OpenMP wait if numpy was imported first; see "
+             f"sparsefs/__init__.py): {m.get('env') or 'none'}",
              f"- Load average at start {m.get('loadavg_start')}, at end {m.get('loadavg_end')}; "
              f"other processes kept on average **{m.get('others_cores_total', '?')} cores** "
              "busy during the run (0 = quiet machine)."]

@@ -19,6 +19,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+# Before numpy: sparsefs sets the OpenMP/OpenBLAS wait settings that BLAS reads when it loads,
+# exactly as the CLI gets them; every measured subprocess inherits them.
+import sparsefs  # noqa: E402,F401
+
 SUITES = ("kernels", "training", "scaling", "peer")
 
 

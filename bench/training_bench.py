@@ -96,10 +96,10 @@ def plan(mode):
     return epoch_specs, step_specs, extras
 
 
-# sparsefs sets OMP_WAIT_POLICY=PASSIVE (unless the user set it): Numba's workers then sleep
-# between kernels, which stops them starving OpenBLAS's threads but makes every parallel launch
-# a futex wake-up (~50 us). The variants show the alternatives; GOMP_SPINCOUNT (libgomp) wins
-# over the wait policy. An explicit setting in the child's environment overrides sparsefs's.
+# sparsefs sets short spin waits (GOMP_SPINCOUNT, OPENBLAS_THREAD_TIMEOUT) when it is imported
+# before numpy, else OMP_WAIT_POLICY=PASSIVE (every parallel launch is then a futex wake-up,
+# ~50 us). The variants show the alternatives side by side. An explicit setting in the child's
+# environment overrides sparsefs's.
 THREADING_VARIANTS = {
     "sparsefs default": None,
     "OPENBLAS_THREAD_TIMEOUT=4 GOMP_SPINCOUNT=30000 (BLAS sleeps at once, Numba spins ~10 us)":
