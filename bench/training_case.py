@@ -41,20 +41,6 @@ def current_rss_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def peak_rss_bytes():
-    """VmHWM: the peak RSS of this process's own address space. (``getrusage``'s ru_maxrss,
-    which ``accounting.peak_rss_bytes`` reads, survives fork+exec on Linux, so a child of a
-    big process reports the parent's peak.)"""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return accounting.peak_rss_bytes()
-
-
 # ---------------------------------------------------------------------------------- data
 def load_data(spec, rng):
     """(X, y, description) for ``spec["data"]``: "madelon" or a synthetic description."""
@@ -169,8 +155,7 @@ def run_epoch(spec):
         "param_bytes_per_nnz": net.nbytes() / sum(nnz),
         "dense_param_bytes": accounting.dense_param_bytes(net.shapes, opt),
         "rss_before_network_bytes": rss_before,
-        "peak_rss_bytes": peak_rss_bytes(),
-        "ru_maxrss_bytes": accounting.peak_rss_bytes(),
+        "peak_rss_bytes": accounting.peak_rss_bytes(),
         "numba": numba_threading(),
         "env": {k: os.environ[k] for k in THREAD_ENV if k in os.environ},
     }
