@@ -54,7 +54,6 @@ def run_shape(n_in, n_out, density, rng, threads_list, budget):
     XT = rng.standard_normal((n_in, B), dtype=np.float32)
     GT = rng.standard_normal((n_out, B), dtype=np.float32) / B
     res = {"shape": [n_in, n_out], "density": density, "nnz": layer.nnz, "by_threads": {}}
-    out1, out2 = np.empty((n_out, B), np.float32), np.empty((n_out, B), np.float32)
     keep, n_drop = topology.prune_smallest(layer, ZETA)
     do_rigl = rigl_work(n_in, n_out, layer.nnz) <= 1e7  # sparsefs's version: seconds a call
     if do_rigl:
@@ -65,13 +64,7 @@ def run_shape(n_in, n_out, density, rng, threads_list, budget):
     grad = np.empty((n_in, n_out), np.float32)
     for threads in threads_list:
         numba.set_num_threads(threads)
-        layer.forward(XT, out1)
-        acc = P.forward_scatter(layer, XT, out2)
-        assert np.allclose(out1, out2, rtol=1e-4, atol=1e-4), "forward mismatch"
         mon = CpuMonitor().start()
-        fw = interleave({"sparsefs": lambda: layer.forward(XT, out1),
-                         "scatter": lambda: P.forward_scatter(layer, XT, out2, acc)},
-                        budget=budget)
         rg = {"sparsefs": lambda: P.call_rigl_regrow(layer, keep, n_drop, XT, GT),
               "threshold": lambda: P.rigl_regrow_threshold(layer, keep, n_drop, XT, GT),
               "gemm": lambda: np.matmul(XT, GT.T, out=grad)}
@@ -86,14 +79,11 @@ def run_shape(n_in, n_out, density, rng, threads_list, budget):
                         setup={"sparsefs": lambda: unzero(l1.data, r1),
                                "merge": lambda: unzero(l2.data, r2)})
         med = {k: {n: v["steady"]["median"] for n, v in d.items()}
-               for k, d in (("forward", fw), ("rigl_regrow", rg), ("set_update", st))}
+               for k, d in (("rigl_regrow", rg), ("set_update", st))}
         res["by_threads"][threads] = {"median_seconds": med,
                                       "others_cores": mon.stop()["others_cores"]}
-        f, r, s = med["forward"], med["rigl_regrow"], med["set_update"]
+        r, s = med["rigl_regrow"], med["set_update"]
         print(f"  {n_in:>6}x{n_out} d={density:<5} nnz={layer.nnz:>9,} threads={threads}: "
-              f"forward {f['sparsefs'] * 1e3:7.3f} -> {f['scatter'] * 1e3:7.3f} ms "
-              f"({f['sparsefs'] / f['scatter']:.2f}x, "
-              f"{2 * layer.nnz * B / f['scatter'] / 1e9:.1f} GF/s)  "
               f"rigl regrow {r.get('sparsefs', float('nan')) * 1e3:8.1f} -> "
               f"{r['threshold'] * 1e3:7.1f} ms "
               f"(GEMM {r['gemm'] * 1e3:.1f})  SET {s['sparsefs'] / layer.nnz * 1e9:5.0f} -> "

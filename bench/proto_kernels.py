@@ -2,16 +2,14 @@
 
 Not used by the package; ``python -m bench.proto_kernels`` times each against the sparsefs
 kernel it would replace (same inputs, results checked equal) at 1 and at all threads.
+(A third prototype, the scatter forward, was adopted as ``spmm_forward_scatter`` in
+sparsefs.kernels and removed here.)
 
-1. ``spmm_forward_scatter``: forward over the canonical CSR-by-input order with one private
-   ``(n_out, batch)`` accumulator per thread (fits L2), then a reduction. sparsefs gathers
-   through the by-output mirror: ``data[perm[p]]`` is a random read into the weights and
-   ``XT[idx_in[p]]`` a random row of XT; once the layer or XT outgrows L2 both miss cache.
-2. ``rigl_regrow_threshold``: RigL's regrow with a running threshold. After the first block
+1. ``rigl_regrow_threshold``: RigL's regrow with a running threshold. After the first block
    only entries above the current ``count``-th best value are kept (one comparison pass),
    and the top-``count`` is cut with ``argpartition`` when the buffer doubles, instead of a
    full ``lexsort`` of ``2 count`` entries after every block (O(blocks x count log count)).
-3. ``set_update_merge``: SET's prune + regrow + rebuild as one threshold, one sort of the new
+2. ``set_update_merge``: SET's prune + regrow + rebuild as one threshold, one sort of the new
    keys and a single merge pass in Numba that writes the new CSR arrays (and optimizer state)
    directly, instead of keys arrays, boolean-mask scatters, ``searchsorted`` membership tests
    and a ``bincount`` rebuild.
@@ -20,47 +18,11 @@ kernel it would replace (same inputs, results checked equal) at 1 and at all thr
 import math
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit
 
 from sparsefs import kernels
 
 _FAST = {"reassoc", "contract"}
-
-
-# ------------------------------------------------------------------------------ forward
-@njit(parallel=True, fastmath=_FAST, cache=True)
-def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, acc, out):
-    """``out = W^T XT + bias`` from CSR by input; ``acc`` is (n_threads, n_out, batch) scratch."""
-    n_par = acc.shape[0]
-    n_chunks = chunks.shape[0] - 1
-    batch = XT.shape[1]
-    for t in prange(n_par):
-        a = acc[t]
-        a[:] = 0
-        for c in range(t, n_chunks, n_par):
-            for i in range(chunks[c], chunks[c + 1]):
-                x = XT[i]
-                for p in range(indptr[i], indptr[i + 1]):
-                    w = data[p]
-                    r = a[indices[p]]
-                    for b in range(batch):
-                        r[b] += w * x[b]
-    n_out = out.shape[0]
-    for j in prange(n_out):
-        for b in range(batch):
-            s = bias[j]
-            for t in range(n_par):
-                s += acc[t, j, b]
-            out[j, b] = s
-
-
-def forward_scatter(layer, XT, out, acc=None):
-    n_par = get_num_threads()
-    if acc is None or acc.shape[0] != n_par:
-        acc = np.empty((n_par, layer.n_out, XT.shape[1]), dtype=XT.dtype)
-    spmm_forward_scatter(layer.indptr, layer.indices, layer.data, layer.bias, XT,
-                         layer.chunks, acc, out)
-    return acc
 
 
 # ------------------------------------------------------------------------------ RigL

@@ -87,6 +87,7 @@ def _selected_csv(X, labels, names):
     import numpy as np
     import scipy.sparse as sp
 
+    # Only the k selected columns of the user's data, written out as text: (n, k), not weights.
     X = X.toarray() if sp.issparse(X) else np.asarray(X)
     buf = io.StringIO()
     buf.write(",".join([*names, "label"]) + "\n")

@@ -74,12 +74,8 @@ class DenseLayer:
 
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray."""
-        out = {"W": self.W, "grad": self.grad, "bias": self.bias, "bias_grad": self.bias_grad}
-        for k, s in enumerate(self.state):
-            out[f"state{k}"] = s
-        for k, s in enumerate(self.bias_state):
-            out[f"bias_state{k}"] = s
-        return out
+        return {"W": self.W, "grad": self.grad, "bias": self.bias, "bias_grad": self.bias_grad,
+                **self.optimizer.named_state(self.state, self.bias_state)}
 
     def nbytes(self):
         """Bytes of weights, gradient buffer and optimizer state of this layer."""

@@ -146,14 +146,10 @@ class SparseLayer:
     # ------------------------------------------------------------------ bookkeeping
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray."""
-        out = {"indptr": self.indptr, "indices": self.indices, "data": self.data,
-               "indptr_out": self.indptr_out, "idx_in": self.idx_in, "perm": self.perm,
-               "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks}
-        for k, s in enumerate(self.state):
-            out[f"state{k}"] = s
-        for k, s in enumerate(self.bias_state):
-            out[f"bias_state{k}"] = s
-        return out
+        return {"indptr": self.indptr, "indices": self.indices, "data": self.data,
+                "indptr_out": self.indptr_out, "idx_in": self.idx_in, "perm": self.perm,
+                "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks,
+                **self.optimizer.named_state(self.state, self.bias_state)}
 
     def nbytes(self):
         """Bytes of weights, indices, mirror and optimizer state of this layer."""

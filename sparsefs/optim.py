@@ -48,6 +48,13 @@ class Optimizer:
         """The ``(m, v)`` arrays the kernels take; SGD passes its one buffer twice (v unused)."""
         return (state[0], state[1]) if len(state) == 2 else (state[0], state[0])
 
+    @staticmethod
+    def named_state(state, bias_state):
+        """State arrays of a layer by name (``state0``, ``bias_state0``, ...), for accounting."""
+        out = {f"state{k}": a for k, a in enumerate(state)}
+        out.update({f"bias_state{k}": a for k, a in enumerate(bias_state)})
+        return out
+
     def begin_step(self):
         """Advance the step counter; call once per mini-batch before the layers update."""
         self.t += 1
