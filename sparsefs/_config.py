@@ -1,0 +1,52 @@
+"""One source of truth: the names and defaults the estimator, the CLI and the study share.
+
+The estimator's ``_parameter_constraints``, the CLI's choices and defaults and the study's grid
+all read these, so a new method or a changed default is written once. No imports beyond the
+standard library: the CLI reads this before numpy loads.
+"""
+
+#: Training methods: dynamic sparse training rules, and the dense baseline.
+METHODS = ("set", "rigl", "dense")
+#: The methods whose networks are sparse (they take a density and a topology rule).
+SPARSE_METHODS = ("set", "rigl")
+#: Importance metrics: neuron attribution, neuron strength (the paper's "QS").
+METRICS = ("attr", "strength")
+#: How the per-mini-batch importance is accumulated; the first is the default.
+IMPORTANCE_VARIANTS = ("sum_to_best", "best_epoch", "last_batch")
+#: Optimizers the kernels implement.
+SOLVERS = ("adam", "sgd")
+#: Floating types of weights and activations.
+DTYPES = ("float32", "float64")
+#: Classical baselines of the study: name -> the label its report uses.
+BASELINES = {"lasso": "Lasso", "mi": "MI", "extratrees": "ExtraTrees", "random": "Random"}
+
+# The paper's protocol (Atashgahi et al., 2024, Sec. 5 and its published code).
+METHOD = "set"
+DENSITY = 0.2
+METRIC = "attr"
+IMPORTANCE = IMPORTANCE_VARIANTS[0]
+HIDDEN = (1000, 100)
+EPOCHS = 200
+LEARNING_RATE = 1e-3
+L2 = 1e-4
+ZETA = 0.3
+ZETA_END = 0.005
+UPDATE_EVERY = 10
+PATIENCE = 50
+VALIDATION_FRACTION = 0.2
+N_FEATURES_TO_SELECT = 100
+
+# Mini-batch size rule: the paper uses 100, and 32 for its small data sets (< 200 samples here).
+BATCH_SIZE = 100
+SMALL_BATCH_SIZE = 32
+SMALL_DATA_SAMPLES = 200
+
+#: The study's default grid and K sweep.
+STUDY_DENSITIES = (0.5, 0.2, 0.05)
+STUDY_SEEDS = "0-9"
+K_SWEEP = (25, 50, 75, 100, 200)
+
+
+def default_batch_size(n_samples):
+    """The paper's mini-batch size for ``n_samples`` training samples."""
+    return BATCH_SIZE if n_samples >= SMALL_DATA_SAMPLES else SMALL_BATCH_SIZE

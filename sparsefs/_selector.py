@@ -1,0 +1,278 @@
+"""``SparseFeatureSelector``: the scikit-learn face of sparsefs.
+
+Fits a truly sparse MLP (SET or RigL; or the dense baseline) with the paper's protocol and keeps
+the ``n_features_to_select`` inputs the trained network relies on most, by neuron attribution or
+neuron strength. Parameter names follow ``MLPClassifier`` where the meaning is the same.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.feature_selection import SelectorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _config as C
+from ._config import DTYPES, IMPORTANCE_VARIANTS, METHODS, METRICS, SOLVERS
+from .data.scaling import Standardizer
+from .data.splits import split_train_validation
+from .nn.network import build_mlp
+from .nn.optim import Optimizer
+from .nn.training import TrainConfig, train_mlp
+
+
+class SparseFeatureSelector(SelectorMixin, BaseEstimator):
+    """Feature selection with a dynamically sparse-trained MLP (Atashgahi et al., 2024).
+
+    Parameters
+    ----------
+    n_features_to_select : int or float, default=100
+        Number of features to keep; a float in (0, 1] is a fraction of the input features.
+    method : {"set", "rigl", "dense"}, default="set"
+        Dynamic sparse training rule, or the dense baseline.
+    density : float in (0, 1], default=0.2
+        Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
+    metric : {"attr", "strength"}, default="attr"
+        Importance used for the selection: neuron attribution or neuron strength.
+    importance : {"sum_to_best", "best_epoch", "last_batch"}, default="sum_to_best"
+        Which accumulation of the importance decides (the paper's main variant by default).
+    hidden_layer_sizes : tuple of int, default=(1000, 100)
+    max_iter : int, default=200
+        Maximum number of epochs.
+    batch_size : int or None, default=None
+        None means 100, or 32 when fewer than 200 samples are given.
+    solver : {"adam", "sgd"}, default="adam"
+    learning_rate_init : float, default=1e-3
+    l2 : float, default=1e-4
+        Coupled L2 weight decay: ``l2 * w`` is added to every weight's gradient (unlike
+        ``MLPClassifier.alpha``, it is not divided by the number of samples).
+    beta_1, beta_2, epsilon : float
+        Adam's parameters. momentum : float, SGD's momentum.
+    update_every : int, default=10
+        Optimizer steps between topology updates.
+    zeta : float, default=0.3
+        Initial drop fraction, cosine-decayed to ``zeta_end`` over the planned steps.
+    zeta_end : float, default=0.005
+    n_iter_no_change : int, default=50
+        Early-stopping patience in epochs, on the validation loss.
+    validation_fraction : float in [0, 1), default=0.2
+    standardize : bool, default=True
+        Standardize features (training statistics) before the network sees them; sparse input
+        is scaled without centring so it stays sparse. The selection applies to the raw X.
+    attribution : bool, default=True
+        Compute neuron attribution; False saves its cost when ``metric="strength"``.
+    max_time : float or None, default=None
+        Seconds of training after which the current epoch is the last.
+    callback : callable or None, default=None
+        ``callback(row)`` after each epoch with the history row (dict); True stops training.
+    dtype : {"float32", "float64"}, default="float32"
+    random_state : int, RandomState or None, default=None
+        Fixes the validation split, initialisation, batch order and topology updates.
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+
+    Attributes
+    ----------
+    scores_ : dict of str to ndarray of shape (n_features_in_,)
+        Importance per metric ("attr", "strength") in the chosen ``importance`` variant.
+    all_scores_ : dict of str to dict of str to ndarray
+        Every metric in every variant (``sparsefs._config.IMPORTANCE_VARIANTS``).
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        ``scores_[metric]``.
+    ranking_ : ndarray of int of shape (n_features_in_,)
+        Rank of each feature, 1 for the most important (as ``RFE.ranking_``).
+    feature_order_ : ndarray of int of shape (n_features_in_,)
+        Feature indices from most to least important.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Present when X has string column names.
+    classes_ : ndarray of shape (n_classes,)
+    network_ : sparsefs.nn.MLP
+        The trained network at its best epoch.
+    history_ : dict of str to list
+        Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``nnz``, ``zeta``, ``seconds``.
+    best_epoch_ : int
+    n_iter_ : int
+        Epochs run.
+    result_ : sparsefs.nn.TrainResult
+        Counters for FLOP accounting and the stop reason.
+    """
+
+    _parameter_constraints = {
+        "n_features_to_select": [Interval(numbers.Integral, 1, None, closed="left"),
+                                 Interval(numbers.Real, 0, 1, closed="right")],
+        "method": [StrOptions(set(METHODS))],
+        "density": [Interval(numbers.Real, 0, 1, closed="right")],
+        "metric": [StrOptions(set(METRICS))],
+        "importance": [StrOptions(set(IMPORTANCE_VARIANTS))],
+        "hidden_layer_sizes": ["array-like"],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "l2": [Interval(numbers.Real, 0, None, closed="left")],
+        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+        "update_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "zeta": [Interval(numbers.Real, 0, 1, closed="both")],
+        "zeta_end": [Interval(numbers.Real, 0, 1, closed="both")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "standardize": ["boolean"],
+        "attribution": ["boolean"],
+        "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "callback": [callable, None],
+        "dtype": [StrOptions(set(DTYPES))],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_features_to_select=C.N_FEATURES_TO_SELECT, *, method=C.METHOD,
+                 density=C.DENSITY, metric=C.METRIC, importance=C.IMPORTANCE,
+                 hidden_layer_sizes=C.HIDDEN, max_iter=C.EPOCHS, batch_size=None,
+                 solver="adam", learning_rate_init=C.LEARNING_RATE, l2=C.L2, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, momentum=0.9, update_every=C.UPDATE_EVERY,
+                 zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
+                 validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
+                 max_time=None, callback=None, dtype="float32", random_state=None, verbose=0):
+        self.n_features_to_select = n_features_to_select
+        self.method = method
+        self.density = density
+        self.metric = metric
+        self.importance = importance
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.l2 = l2
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.momentum = momentum
+        self.update_every = update_every
+        self.zeta = zeta
+        self.zeta_end = zeta_end
+        self.n_iter_no_change = n_iter_no_change
+        self.validation_fraction = validation_fraction
+        self.standardize = standardize
+        self.attribution = attribution
+        self.max_time = max_time
+        self.callback = callback
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the network on (X, y) and rank the features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
+                             dtype=(np.float64, np.float32))
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"The target y has only one class ({self.classes_[0]!r}); feature "
+                             "selection for classification needs at least two classes.")
+        n_select = self._n_select(X.shape[1])
+        if n_select > X.shape[1]:
+            raise ValueError(f"n_features_to_select={n_select} is larger than the number of "
+                             f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
+        y_enc = encoder.transform(y).astype(np.int64)
+        Xn = self._network_input(X)
+        rng = np.random.default_rng(self._seed())
+        hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
+        optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
+                              self.beta_2, self.epsilon, self.momentum)
+        self.network_ = build_mlp(X.shape[1], len(self.classes_), hidden, self.method,
+                                  self.density, optimizer, rng, np.dtype(self.dtype))
+        tr, va = split_train_validation(X.shape[0], y_enc, self.validation_fraction, rng)
+        batch = self.batch_size or C.default_batch_size(X.shape[0])
+        config = TrainConfig(method=self.method, epochs=self.max_iter, batch_size=batch,
+                             update_every=self.update_every, zeta=self.zeta,
+                             zeta_end=self.zeta_end, patience=self.n_iter_no_change,
+                             max_time=self.max_time,
+                             attribution=self.attribution or self.metric == "attr")
+        result = train_mlp(self.network_, Xn[tr], y_enc[tr], Xn[va], y_enc[va], config, rng,
+                           progress=self._progress)
+        self.result_ = result
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_iter_ = result.epochs_run
+        self.all_scores_ = result.scores
+        self.scores_ = {m: result.scores[m][self.importance] for m in METRICS}
+        self.feature_importances_ = self.scores_[self.metric]
+        self.feature_order_ = rank_features(self.feature_importances_)
+        self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
+        self.ranking_[self.feature_order_] = np.arange(1, X.shape[1] + 1)
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self, "feature_order_")
+        mask = np.zeros(self.n_features_in_, dtype=bool)
+        mask[self.feature_order_[: self._n_select(self.n_features_in_)]] = True
+        return mask
+
+    def top_features(self, k, metric=None):
+        """Indices of the ``k`` most important features by ``metric`` (default: ``self.metric``)."""
+        check_is_fitted(self, "scores_")
+        return rank_features(self.scores_[metric or self.metric])[:k]
+
+    def _n_select(self, n_features):
+        n = self.n_features_to_select
+        if isinstance(n, numbers.Integral):
+            return int(n)
+        return max(1, int(round(n * n_features)))
+
+    def _seed(self):
+        rs = self.random_state
+        if rs is None or isinstance(rs, numbers.Integral):
+            return rs
+        return int(rs.randint(2**31 - 1))  # a RandomState instance
+
+    def _network_input(self, X):
+        """X as the network reads it: ``dtype``, C-contiguous or CSR, standardized if asked."""
+        dtype = np.dtype(self.dtype)
+        if sp.issparse(X):
+            X = sp.csr_matrix(X, dtype=dtype)
+            if self.standardize:
+                return Standardizer().fit(X).transform(X, dtype)
+            X.sort_indices()
+            return X
+        if self.standardize:
+            return Standardizer().fit(X).transform(X, dtype)
+        return np.ascontiguousarray(X, dtype=dtype)
+
+    def _progress(self, row):
+        if self.verbose:
+            print(f"epoch {row['epoch']}: train loss {row['train_loss']:.4f}, "
+                  f"val loss {row['val_loss']:.4f}, nnz {row['nnz']}, zeta {row['zeta']:.3f}")
+        return bool(self.callback(row)) if self.callback is not None else False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.required = True
+        return tags
+
+
+def rank_features(scores):
+    """Feature indices by decreasing score; ties keep the lower index first. (d,) int64."""
+    return np.argsort(-np.asarray(scores), kind="stable").astype(np.int64)

@@ -1,0 +1,35 @@
+"""The thread-wait policy that keeps Numba's and OpenBLAS's threads from starving each other.
+
+Numba's OpenMP threads and OpenBLAS's threads each busy-wait after their work by default, and
+when one process uses both they take the cores from each other: a dense madelon training step
+took 24 ms instead of 2. Both libraries read their wait settings from the environment once,
+when they load, so the policy must be set before numpy is first imported.
+
+``import sparsefs`` changes nothing; the CLI and ``bench/`` call :func:`configure_threads`
+before anything imports numpy. A library user who wants the same effect sets the variables
+in the shell (``OPENBLAS_THREAD_TIMEOUT=4 GOMP_SPINCOUNT=30000``) or calls this function first
+thing in the program.
+"""
+
+import os
+import sys
+
+#: Short spins for both thread pools, then sleep: the best setting measured on 2 cores
+#: (bench/run.py's threading diagnostic, madelon shape) when numpy is not loaded yet.
+SHORT_SPINS = {"OPENBLAS_THREAD_TIMEOUT": "4", "GOMP_SPINCOUNT": "30000"}
+#: When numpy already loaded OpenBLAS, its threads keep spinning; a passive OpenMP wait is
+#: then the setting that still helps.
+PASSIVE_OPENMP = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def configure_threads(environ=None):
+    """Set the wait policy in ``environ`` (default ``os.environ``) for the libraries to read.
+
+    Variables the user set already are never changed. Returns the ``{name: value}`` pairs this
+    call set (empty when the user had set them all).
+    """
+    environ = os.environ if environ is None else environ
+    policy = PASSIVE_OPENMP if "numpy" in sys.modules else SHORT_SPINS
+    applied = {k: v for k, v in policy.items() if k not in environ}
+    environ.update(applied)
+    return applied

@@ -1,0 +1,211 @@
+"""Loading a named data set or a user file into a :class:`Dataset` with its train/test split.
+
+Loaders return raw float32 features: scaling is fitted later, on the training part only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._config import default_batch_size
+from ..errors import InputError
+from .readers import USER_SUFFIXES, Table, find_ci
+from .registry import (
+    _NPZ_LAYOUT,
+    _TABLE,
+    BUNDLED,
+    DATASETS,
+    DatasetInfo,
+    data_root,
+    get_info,
+    is_file_argument,
+)
+from .splits import check_split, paper_split, user_split
+
+
+@dataclass
+class Dataset:
+    """A data set split into train and test parts, with the paper's settings for it.
+
+    X_train is (n_train, n_features) and X_test (n_test, n_features), float32, unscaled, dense
+    or CSR; y_train (n_train,) and y_test (n_test,) are int64 in 0..C-1; ``classes[y]`` gives
+    the original label values.
+    """
+
+    name: str
+    X_train: object
+    y_train: np.ndarray
+    X_test: object
+    y_test: np.ndarray
+    classes: np.ndarray
+    feature_names: list | None
+    batch_size: int
+    k: int
+    scaling: str
+    image_shape: tuple | None
+    source: str
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return int(len(self.classes))
+
+    @property
+    def is_sparse(self) -> bool:
+        return not isinstance(self.X_train, np.ndarray)
+
+
+def _locate(info: DatasetInfo, root: Path) -> tuple[str, Path] | None:
+    """Find a data set's file in ``root``: ``<name>.npz`` first, then its source's files."""
+    npz = find_ci(root, info.name + ".npz")
+    if npz is not None and npz.is_file():
+        return "npz", npz
+    for rel in info.markers:
+        for cand in (rel,) if info.fmt == "mat" else (rel, rel + ".gz"):
+            hit = find_ci(root, cand)
+            if hit is not None and hit.is_file():
+                return info.fmt, hit
+    return None
+
+
+def _hint(info: DatasetInfo, root: Path) -> str:
+    return (f"put {info.name}.npz {_NPZ_LAYOUT} or {info.files} in {root} "
+            f"(public source: {info.source})")
+
+
+def _verify_sha256(path: Path, expected: str) -> None:
+    """Raise InputError when the file's sha256 differs from the published one."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        raise InputError(f"{path} is corrupted (its sha256 does not match the published "
+                         "checksum); re-copy it from shared/data or the data set's source.")
+
+
+def _build(name: str, table: Table, split, source: str, **settings) -> Dataset:
+    """Cut X into train/test rows and cast to float32 after the cut (saves a full-size copy)."""
+    def rows(idx):
+        part = table.X[idx]
+        if isinstance(part, np.ndarray):
+            return np.ascontiguousarray(part, dtype=np.float32)
+        part = part.astype(np.float32).tocsr()
+        part.sort_indices()  # the engine's CSR kernels expect sorted column indices
+        return part
+
+    train, test = split
+    return Dataset(name, rows(train), table.y[train], rows(test), table.y[test],
+                   table.classes, table.feature_names, source=source, **settings)
+
+
+def _load_named(info: DatasetInfo, data_dir) -> Dataset:
+    from . import readers, sources
+
+    root = data_root(data_dir)
+    found = _locate(info, root)
+    source = None
+    if found is None and info.name == "madelon":
+        found, source = ("npz", BUNDLED / "madelon.npz"), "bundled"
+    if found is None:
+        raise InputError(f"Data set '{info.name}' is not in the data folder {root}: "
+                         f"{_hint(info, root)}, or set --data-dir / SPARSEFS_DATA to where it is.")
+    fmt, path = found
+    if fmt == "npz":
+        if info.sha256:
+            _verify_sha256(path, info.sha256)
+        table = readers.read_npz(path)
+    elif fmt == "mat":
+        table = readers.read_mat(path)
+    elif fmt == "nips":
+        table = sources.read_nips(path.parent, info.name)
+    elif fmt == "har":
+        table = sources.read_har(path.parent.parent)
+    else:
+        table = sources.read_mnist(path.parent)
+    if table.X.shape[1] != info.n_features:
+        raise InputError(f"{path} has {table.X.shape[1]} features but {info.name} has "
+                         f"{info.n_features}; it is another data set or damaged, so re-copy it.")
+    n = table.X.shape[0]
+    if table.split is not None and info.official_split:
+        split = check_split(table.split, n, path)
+    else:
+        split = paper_split(n)
+    return _build(info.name, table, split, source or str(path), batch_size=info.batch_size,
+                  k=info.k, scaling=info.scaling, image_shape=info.image_shape)
+
+
+def _load_file(path: Path, target: str | None) -> Dataset:
+    from .readers import read_user_file
+
+    if not path.exists():
+        raise InputError(f"File {path} does not exist; check the path, or give a data-set name "
+                         f"({', '.join(DATASETS)}).")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a data file ({', '.join(USER_SUFFIXES)}) "
+                         "or a data-set name with --data-dir pointing at the folder.")
+    table = read_user_file(path, target)
+    n, d = table.X.shape
+    split = check_split(table.split, n, path) if table.split is not None else user_split(table.y)
+    n_train = len(split[0])
+    return _build(path.stem, table, split, str(path), batch_size=default_batch_size(n_train),
+                  k=min(100, d), scaling="standard", image_shape=None)
+
+
+def load_dataset(name_or_path, data_dir=None, target: str | None = None) -> Dataset:
+    """Load a named data set or a user file, split into train and test parts.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A name from :data:`DATASETS` (or an alias, any case), or the path of a file. An
+        argument that is an existing file, contains a path separator, or ends in one of
+        ``.npz .csv .tsv .mat .svm .svmlight .libsvm .parquet`` is read as a file.
+    data_dir : str or path, optional
+        Folder with the named data sets; see :func:`resolve_data_dir`.
+    target : str, optional
+        Label column (CSV/TSV/Parquet; default the last column) or label array (npz/mat).
+
+    Returns
+    -------
+    Dataset
+        Official split where the source has one (madelon 2000/600, fashion_mnist 60000/10000,
+        gisette 6000/1000, har 7352/2947, mnist 60000/10000, or train_idx/test_idx in a user
+        .npz); otherwise :func:`paper_split`, the paper's random 80/20 split (also for usps,
+        whose 7291/2007 split the paper did not use).
+    """
+    arg = str(name_or_path)
+    if is_file_argument(arg):
+        return _load_file(Path(arg).expanduser(), target)
+    info = get_info(arg)
+    if target is not None:
+        raise InputError(f"--target applies to user files only; '{info.name}' has fixed labels, "
+                         "so drop the option.")
+    return _load_named(info, data_dir)
+
+
+def list_datasets(data_dir=None) -> list[dict]:
+    """One row per named data set: its facts, ``status`` ("bundled", "found" or "missing") and
+    ``path_or_hint`` (the file found, or which files to put where). Checksums are not read."""
+    root = data_root(data_dir)
+    rows = []
+    for info in _TABLE:
+        found = _locate(info, root)
+        if found is not None:
+            status, where = "found", str(found[1])
+        elif info.name == "madelon":
+            status, where = "bundled", str(BUNDLED / "madelon.npz")
+        else:
+            status, where = "missing", _hint(info, root)
+        rows.append({"name": info.name, "n_samples": info.n_samples,
+                     "n_features": info.n_features, "n_classes": info.n_classes,
+                     "domain": info.domain, "source": info.source, "in_paper": info.in_paper,
+                     "status": status, "path_or_hint": where})
+    return rows

@@ -1,0 +1,43 @@
+"""Downstream evaluation of a feature subset, the paper's protocol: ``SVC()`` defaults."""
+
+import numpy as np
+
+
+def svc_accuracy(X_train, y_train, X_test, y_test, features):
+    """Test accuracy of ``sklearn.svm.SVC()`` trained on the columns ``features`` only.
+
+    Parameters
+    ----------
+    X_train : array or sparse matrix (n_train, d), already scaled
+    y_train : (n_train,) labels
+    X_test, y_test : the test part, same columns
+    features : (k,) int indices of the selected columns
+
+    Returns
+    -------
+    float in [0, 1].
+    """
+    from sklearn.svm import SVC
+
+    features = np.asarray(features)
+    clf = SVC().fit(X_train[:, features], y_train)
+    return float(clf.score(X_test[:, features], y_test))
+
+
+def accuracy_sweep(X_train, y_train, X_test, y_test, ranking, ks):
+    """SVC test accuracy of the top K features of ``ranking`` for each K in ``ks``.
+
+    Parameters
+    ----------
+    X_train, X_test : arrays or CSR matrices (n_train, d), (n_test, d), already scaled
+    y_train, y_test : (n_train,), (n_test,) labels
+    ranking : (d,) feature indices, best first
+    ks : iterable of int; values above d are skipped
+
+    Returns
+    -------
+    dict {str(K): accuracy in [0, 1]} (string keys, as stored in JSON).
+    """
+    ranking = np.asarray(ranking)
+    return {str(k): svc_accuracy(X_train, y_train, X_test, y_test, ranking[:k])
+            for k in ks if k <= X_train.shape[1]}

@@ -1,0 +1,101 @@
+"""One run of the paper's protocol on a data set: scale, train, rank, evaluate, account.
+
+``run_job`` returns the :class:`~sparsefs.experiments.records.RunRecord` that ``sparsefs train
+--output`` writes and that the study and the report read; its keys are documented in the README.
+"""
+
+import time
+
+import numpy as np
+
+from .. import __version__
+from .. import _config as C
+from .._config import METRICS
+from .._selector import SparseFeatureSelector, rank_features
+from ..data.scaling import fit_scale
+from ..nn import accounting
+from .evaluate import svc_accuracy
+from .records import RunRecord
+
+
+def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None,
+            epochs=C.EPOCHS, seed=0, l2=C.L2, batch_size=None, hidden=C.HIDDEN,
+            update_every=C.UPDATE_EVERY, progress=None, max_time=None):
+    """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC.
+
+    Parameters
+    ----------
+    dataset : sparsefs.data.Dataset
+        Raw (unscaled) train and test parts; scaled here with the data set's rule.
+    method, density, metric, epochs, l2, hidden, update_every : see ``SparseFeatureSelector``.
+    k : int, optional
+        Features to evaluate; the data set's paper K by default.
+    seed : int
+        Fixes the validation split, initialisation, batch order and topology updates.
+    batch_size : int, optional
+        The data set's paper batch size by default.
+    progress : callable(dict) -> bool, optional
+        Per-epoch callback (see ``train_mlp``).
+
+    Returns
+    -------
+    RunRecord (kind "nn"); ``.to_dict()`` is the JSON the README documents.
+    """
+    t0 = time.perf_counter()
+    k = int(k or dataset.k)
+    batch_size = int(batch_size or dataset.batch_size)
+    X_tr, X_te = fit_scale(dataset.X_train, dataset.X_test, dataset.scaling)
+    sel = SparseFeatureSelector(
+        n_features_to_select=k, method=method, density=density, metric=metric,
+        hidden_layer_sizes=tuple(hidden), max_iter=epochs,
+        batch_size=batch_size, l2=l2, update_every=update_every,
+        standardize=False, max_time=max_time, callback=progress, random_state=seed)
+    sel.fit(X_tr, dataset.y_train)
+    train_seconds = sel.result_.seconds
+    net = sel.network_
+    rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
+    accuracy = {m: svc_accuracy(X_tr, dataset.y_train, X_te, dataset.y_test, rankings[m][:k])
+                for m in METRICS}
+    opt = net.optimizer
+    nnz = [layer.nnz for layer in net.layers]
+    flops = accounting.training_flops(net.shapes, nnz, sel.result_.counters, opt,
+                                      net.n_classes)
+    dense_flops = accounting.dense_training_flops(net.shapes, sel.result_.counters, opt,
+                                                  net.n_classes)
+    return RunRecord(
+        sparsefs_version=__version__,
+        dataset=dataset.name,
+        method=method,
+        density=float(density) if method != "dense" else 1.0,
+        metric=metric,
+        k=k,
+        seed=int(seed),
+        l2=float(l2),
+        n_samples=int(dataset.X_train.shape[0] + dataset.X_test.shape[0]),
+        n_train=int(dataset.X_train.shape[0]),
+        n_test=int(dataset.X_test.shape[0]),
+        n_features=int(dataset.n_features),
+        n_classes=int(dataset.n_classes),
+        hidden=[int(h) for h in hidden],
+        batch_size=batch_size,
+        ranking=rankings[metric].tolist(),
+        rankings={m: r.tolist() for m, r in rankings.items()},
+        scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS},
+        image_shape=list(dataset.image_shape) if dataset.image_shape else None,
+        feature_names=dataset.feature_names,
+        accuracy=accuracy,
+        best_epoch=int(sel.best_epoch_),
+        epochs_run=int(sel.n_iter_),
+        stopped_by=sel.result_.stopped_by,
+        best_val_loss=float(np.min(sel.history_["val_loss"])),
+        history={key: [float(v) for v in vals] for key, vals in sel.history_.items()},
+        nnz=nnz,
+        flops={"train": flops["total"], "train_dense": dense_flops["total"],
+               "ratio": flops["total"] / dense_flops["total"], "by_phase": flops,
+               "by_phase_dense": dense_flops},
+        memory={"param_bytes": int(net.nbytes()),
+                "param_bytes_dense": accounting.dense_param_bytes(
+                    net.shapes, opt, np.dtype(net.dtype).itemsize),
+                "peak_rss_bytes": accounting.peak_rss_bytes()},
+        seconds={"train": train_seconds, "total": time.perf_counter() - t0},
+    )

@@ -1,0 +1,136 @@
+"""Input-feature importance: neuron strength and neuron attribution.
+
+Neuron strength of input ``j`` is ``sum_i |W1[j, i]|``, the total magnitude of its outgoing
+weights. Neuron attribution is ``sum_c mean_k |d p_c(x_k) / d x_kj|``, ``p`` the softmax output.
+
+The attribution Jacobian ``J = (diag(p) - p p^T) W3^T D2 W2^T D1 W1^T`` (per sample) is applied
+from the output side, as one vector-Jacobian product per class: the cotangent of class ``c`` is
+``p_c (e_c - p)``, which then flows back through the layers' ``input_grad`` (sparse products)
+and the ReLU masks. Costs ``2 * C * batch * sum(nnz)`` FLOPs; evaluating the chain from the input
+side instead would fill in ``D1 W1^T`` products of size ``n_hidden x d`` per sample.
+"""
+
+import numpy as np
+
+from .._config import METRICS
+from .kernels import products
+
+# Bound on the (d, classes * batch) input-gradient block, so many classes x wide data stay small.
+ATTRIBUTION_BLOCK_BYTES = 64 << 20
+
+
+def neuron_strength(network, out=None):
+    """Neuron strength of every input, (d,) float64, added to ``out`` when given."""
+    out = np.zeros(network.n_features) if out is None else out
+    network.layers[0].add_strength(out)
+    return out
+
+
+def neuron_attribution(network, XT, out=None):
+    """Neuron attribution of every input on the mini-batch of the last ``forward(XT)``.
+
+    Parameters
+    ----------
+    network : MLP
+        Its buffers must hold the forward pass of ``XT`` (weights not yet updated).
+    XT : ndarray, shape (d, batch)
+    out : ndarray, shape (d,), float64, optional
+        Accumulator; the batch's scores are added to it.
+
+    Returns
+    -------
+    ndarray, shape (d,): ``sum_c mean_k |d p_c / d x_j|`` (added to ``out``).
+    """
+    d, batch = XT.shape
+    out = np.zeros(d) if out is None else out
+    _, acts, _ = network.buffers(batch)
+    P = acts[-1]
+    C = P.shape[0]
+    itemsize = np.dtype(network.dtype).itemsize
+    per_class = max(1, min(C, ATTRIBUTION_BLOCK_BYTES // max(1, d * batch * itemsize)))
+    for c0 in range(0, C, per_class):
+        classes = np.arange(c0, min(C, c0 + per_class))
+        G = class_cotangents(P, classes)
+        for k in range(len(network.layers) - 1, -1, -1):
+            layer = network.layers[k]
+            dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
+            layer.input_grad(G, dX)
+            if k > 0:
+                products.relu_backward(np.tile(acts[k - 1], len(classes)), dX)
+            G = dX
+        products.add_abs_row_sums(G, 1.0 / batch, out)
+    return out
+
+
+def class_cotangents(P, classes):
+    """Cotangents ``p_c (e_c - p)`` of the listed classes, stacked: (C, len(classes) * batch).
+
+    Column ``m * batch + k`` is ``d p_c(x_k) / d z`` for ``c = classes[m]``, z the logits.
+    """
+    C, batch = P.shape
+    G = np.empty((C, len(classes) * batch), dtype=P.dtype)
+    for m, c in enumerate(classes):
+        block = G[:, m * batch:(m + 1) * batch]
+        np.multiply(P, -P[c], out=block)
+        block[c] += P[c]
+    return G
+
+
+
+class ImportanceAccumulator:
+    """Both metrics of every training mini-batch, summed the ways the variants need.
+
+    Per metric it keeps (d,) float64 sums: of the last mini-batch, of the current epoch, of all
+    epochs so far, and, frozen at the best epoch, the sum up to it and that epoch's own sum.
+
+    Parameters
+    ----------
+    n_features : int
+    attribution : bool
+        Compute attribution (about C input-gradient passes per mini-batch); when False its
+        scores stay zero.
+    """
+
+    def __init__(self, n_features, attribution=True):
+        self.attribution = attribution
+        self.samples = 0  # mini-batch samples attribution was computed on, for FLOPs
+
+        def zeros():
+            return {m: np.zeros(n_features) for m in METRICS}
+
+        self.last, self.epoch, self.total = zeros(), zeros(), zeros()
+        self.to_best, self.best_epoch = zeros(), zeros()
+
+    def add_batch(self, network, XT):
+        """Score the mini-batch of the last ``network.forward(XT)``, before the weights move."""
+        self.last["strength"][:] = 0
+        neuron_strength(network, self.last["strength"])
+        if self.attribution:
+            self.last["attr"][:] = 0
+            neuron_attribution(network, XT, self.last["attr"])
+            self.samples += XT.shape[1]
+        for m in METRICS:
+            self.epoch[m] += self.last[m]
+
+    def end_epoch(self):
+        """Fold the epoch's sums into the running total."""
+        for m in METRICS:
+            self.total[m] += self.epoch[m]
+
+    def start_epoch(self):
+        for m in METRICS:
+            self.epoch[m][:] = 0
+
+    def mark_best(self):
+        """The epoch just ended is the best so far: freeze the sums the variants report."""
+        for m in METRICS:
+            self.to_best[m][:] = self.total[m]
+            self.best_epoch[m][:] = self.epoch[m]
+
+    def scores(self):
+        """``{metric: {variant: (d,) float64}}`` for the variants of ``IMPORTANCE_VARIANTS``:
+        ``sum_to_best`` (every mini-batch of epochs 1..best), ``best_epoch`` (that epoch's
+        only) and ``last_batch`` (the final mini-batch)."""
+        return {m: {"sum_to_best": self.to_best[m].copy(),
+                    "best_epoch": self.best_epoch[m].copy(),
+                    "last_batch": self.last[m].copy()} for m in METRICS}

@@ -1,0 +1,80 @@
+"""The fused backward pass and optimizer step, and the same update for dense arrays.
+
+Layout as in :mod:`sparsefs.nn.kernels.products`. The sparse backward pass walks the CSR by
+input once: for every stored weight it forms the gradient (a sampled dense-dense product), adds
+the weight's share of the input gradient and updates the weight and its optimizer state in
+place, so no gradient array of size nnz ever exists.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from . import FASTMATH as _FAST
+
+#: Optimizer codes the kernels take (Numba dispatches on an int, not on a Python object).
+ADAM = 0
+SGD = 1
+
+
+@njit(inline="always", cache=True)
+def _update(w, m, v, p, wp, g, opt, lr, beta1, beta2, eps, bc1, bc2):
+    """One weight's optimizer step: ``w[p]`` (currently ``wp``) with gradient ``g`` (L2 included).
+
+    Adam in PyTorch's form with bias corrections ``bc1``, ``bc2``; or SGD with momentum
+    ``beta1`` kept in ``m`` (``v`` unused).
+    """
+    if opt == ADAM:
+        mp = beta1 * m[p] + (1.0 - beta1) * g
+        vp = beta2 * v[p] + (1.0 - beta2) * g * g
+        m[p] = mp
+        v[p] = vp
+        w[p] = wp - lr * (mp / bc1) / (np.sqrt(vp / bc2) + eps)
+    else:
+        mp = beta1 * m[p] + g
+        m[p] = mp
+        w[p] = wp - lr * mp
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, chunks,
+                  opt, lr, l2, beta1, beta2, eps, bc1, bc2):
+    """One fused backward pass and optimizer step over the stored weights.
+
+    For every stored ``(i, j)``: the gradient ``dot(XT[i], GT[j]) + l2 * W[i, j]`` (sampled
+    dense-dense product plus coupled L2), ``dXT[i] += W[i, j] * GT[j]`` with the weight before
+    the step, then the update of ``data``, ``m``, ``v`` in place. No gradient array of size nnz
+    exists. ``opt`` is ``ADAM`` (bias corrections ``bc1 = 1 - beta1**t``, ``bc2 = 1 -
+    beta2**t``, the PyTorch form) or ``SGD`` (``m`` is the momentum buffer, ``beta1`` the
+    momentum; ``v`` unused).
+    ``dXT`` (n_in, batch) is written only when ``need_dx``.
+    """
+    batch = XT.shape[1]
+    for c in prange(chunks.shape[0] - 1):
+        dx = np.empty(batch, dtype=XT.dtype)
+        for i in range(chunks[c], chunks[c + 1]):
+            x = XT[i]
+            dx[:] = 0
+            for p in range(indptr[i], indptr[i + 1]):
+                g_row = GT[indices[p]]
+                w = data[p]
+                g = x[0] - x[0]  # a zero of the array's dtype keeps float32 sums in SIMD lanes
+                for b in range(batch):
+                    g += x[b] * g_row[b]
+                if need_dx:
+                    for b in range(batch):
+                        dx[b] += w * g_row[b]
+                _update(data, m, v, p, w, g + l2 * w, opt, lr, beta1, beta2, eps, bc1, bc2)
+            if need_dx:
+                dXT[i, :] = dx
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def dense_optimizer_step(w, g, m, v, opt, lr, l2, beta1, beta2, eps, bc1, bc2):
+    """The same update as :func:`backward_step`, for flat dense arrays (biases, dense layers).
+
+    ``w``, ``g``, ``m``, ``v`` are 1-D views of equal length; ``g`` is the loss gradient without
+    L2, left unchanged.
+    """
+    for p in prange(w.shape[0]):
+        wp = w[p]
+        _update(w, m, v, p, wp, g[p] + l2 * wp, opt, lr, beta1, beta2, eps, bc1, bc2)

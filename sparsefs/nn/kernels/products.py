@@ -1,0 +1,153 @@
+"""Products of a sparse layer with feature-major activations, over raw CSR arrays.
+
+A layer maps ``n_in`` inputs to ``n_out`` outputs with weights ``W`` of logical shape
+``(n_in, n_out)``, stored once as CSR *by input*: ``indptr`` (n_in + 1,), ``indices`` (nnz,)
+output ids, ``data`` (nnz,) weights. A mirror *by output* (``indptr_out`` (n_out + 1,), ``idx_in``
+(nnz,), ``perm`` (nnz,) positions in the canonical order) serves the gathered forward pass.
+
+Activations are feature-major: ``XT`` is ``(n_in, batch)`` and C-contiguous, so the batch is the
+innermost, SIMD-friendly loop. Gradients at the outputs, ``GT``, are ``(n_out, batch)`` and
+already include the 1/batch factor of a mean loss.
+
+Parallel loops over input rows take ``chunks``: row boundaries that split the non-zeros into
+pieces of about equal size, because dynamic sparse training makes input degrees very uneven.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from . import FASTMATH as _FAST
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def spmm_forward(indptr_out, idx_in, perm, data, bias, XT, out):
+    """``out[j, :] = bias[j] + sum_i W[i, j] * XT[i, :]`` for every output ``j``.
+
+    Gathers rows of ``XT`` through the by-output mirror; one output row per task, race-free.
+    ``XT`` is (n_in, batch); ``out`` is (n_out, batch), overwritten.
+    """
+    n_out, batch = out.shape
+    for j in prange(n_out):
+        acc = np.empty(batch, dtype=out.dtype)
+        acc[:] = bias[j]
+        for p in range(indptr_out[j], indptr_out[j + 1]):
+            w = data[perm[p]]
+            row = XT[idx_in[p]]
+            for b in range(batch):
+                acc[b] += w * row[b]
+        out[j, :] = acc
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, partial, out):
+    """The forward product by input rows: ``XT`` is streamed once, outputs accumulate in cache.
+
+    Each of the ``len(chunks) - 1`` tasks adds ``W[i, :]^T XT[i, :]`` for its input rows into its
+    own slice of ``partial`` (tasks, n_out, batch); the slices are then summed into ``out``
+    (n_out, batch) with the bias. Faster than the gather when XT does not fit in cache.
+    """
+    n_out, batch = out.shape
+    for c in prange(chunks.shape[0] - 1):
+        acc = partial[c]
+        acc[:] = 0
+        for i in range(chunks[c], chunks[c + 1]):
+            x = XT[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                w = data[p]
+                row = acc[indices[p]]
+                for b in range(batch):
+                    row[b] += w * x[b]
+    for j in prange(n_out):
+        for b in range(batch):
+            s = bias[j]
+            for c in range(chunks.shape[0] - 1):
+                s += partial[c, j, b]
+            out[j, b] = s
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def sddmm(indptr, indices, XT, GT, chunks, out):
+    """Gradient at stored positions only: ``out[p] = dot(XT[i], GT[indices[p]])``.
+
+    ``out`` is (nnz,), in the canonical order; no L2 term.
+    """
+    batch = XT.shape[1]
+    for c in prange(chunks.shape[0] - 1):
+        for i in range(chunks[c], chunks[c + 1]):
+            x = XT[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                g_row = GT[indices[p]]
+                g = x[0] - x[0]
+                for b in range(batch):
+                    g += x[b] * g_row[b]
+                out[p] = g
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def backward_data(indptr, indices, data, GT, chunks, dXT):
+    """Input gradient ``dXT[i, :] = sum_j W[i, j] * GT[j, :]``; dXT (n_in, batch) overwritten."""
+    batch = GT.shape[1]
+    for c in prange(chunks.shape[0] - 1):
+        acc = np.empty(batch, dtype=dXT.dtype)
+        for i in range(chunks[c], chunks[c + 1]):
+            acc[:] = 0
+            for p in range(indptr[i], indptr[i + 1]):
+                w = data[p]
+                g_row = GT[indices[p]]
+                for b in range(batch):
+                    acc[b] += w * g_row[b]
+            dXT[i, :] = acc
+
+
+@njit(parallel=True, cache=True)
+def relu_backward(A, G):
+    """``G *= (A > 0)`` in place: the ReLU derivative, from the post-activation ``A``."""
+    n, batch = A.shape
+    for i in prange(n):
+        for b in range(batch):
+            if A[i, b] <= 0:
+                G[i, b] = 0
+
+
+@njit(parallel=True, cache=True)
+def gather_rows_t(X, rows, out):
+    """``out[:, k] = X[rows[k], :]``: a mini-batch of a dense (n, d) X, feature-major (d, batch)."""
+    d = X.shape[1]
+    # Blocks of 64 features: reads stay row-contiguous and the written tile stays in cache.
+    for blk in prange((d + 63) // 64):
+        i0 = blk * 64
+        i1 = min(d, i0 + 64)
+        for k in range(rows.shape[0]):
+            src = X[rows[k]]
+            for i in range(i0, i1):
+                out[i, k] = src[i]
+
+
+@njit(cache=True)
+def gather_csr_rows_t(indptr, indices, data, rows, out):
+    """The same for a CSR X given by its arrays, without a dense (batch, d) intermediate."""
+    out[:] = 0
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for p in range(indptr[r], indptr[r + 1]):
+            out[indices[p], k] = data[p]
+
+
+@njit(parallel=True, cache=True)
+def add_abs_row_sums(G, scale, out):
+    """``out[i] += scale * sum_b |G[i, b]|`` without a temporary the size of ``G``."""
+    for i in prange(G.shape[0]):
+        s = 0.0
+        for b in range(G.shape[1]):
+            s += abs(G[i, b])
+        out[i] += scale * s
+
+
+@njit(parallel=True, cache=True)
+def row_abs_sum(indptr, data, out):
+    """``out[i] += sum_j |W[i, j]|``: neuron strength of every input, accumulated into ``out``."""
+    for i in prange(indptr.shape[0] - 1):
+        s = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            s += abs(data[p])
+        out[i] += s

@@ -1,0 +1,130 @@
+"""Kernels of topology changes: the by-output mirror, occupancy tests, CSR merges, top-k.
+
+Positions are flat int64 keys ``i * n_out + j`` of an ``n_in x n_out`` layer; CSR rows hold
+their column indices sorted, which every kernel here relies on. None of them touches an array
+over all ``n_in * n_out`` positions.
+"""
+
+from numba import njit
+
+
+@njit(cache=True)
+def build_mirror(indptr, indices, n_out, indptr_out, idx_in, perm):
+    """Counting sort of the canonical CSR by output: fills ``indptr_out``, ``idx_in``, ``perm``.
+
+    O(nnz + n_in + n_out); within each output, inputs come out in increasing order.
+    """
+    indptr_out[:] = 0
+    nnz = indices.shape[0]
+    for p in range(nnz):
+        indptr_out[indices[p] + 1] += 1
+    for j in range(n_out):
+        indptr_out[j + 1] += indptr_out[j]
+    fill = indptr_out[:-1].copy()
+    for i in range(indptr.shape[0] - 1):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            q = fill[j]
+            idx_in[q] = i
+            perm[q] = p
+            fill[j] = q + 1
+
+
+@njit(cache=True)
+def occupied(indptr, indices, keep, n_out, keys, out):
+    """``out[q]`` = whether flat position ``keys[q]`` is stored and kept.
+
+    A binary search inside the key's CSR row (indices sorted within rows): O(log degree) each,
+    with no array over all positions.
+    """
+    for q in range(keys.shape[0]):
+        i = keys[q] // n_out
+        j = keys[q] - i * n_out
+        lo, hi = indptr[i], indptr[i + 1]
+        end = hi
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if indices[mid] < j:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[q] = lo < end and indices[lo] == j and keep[lo]
+
+
+@njit(cache=True)
+def merge_rows(indptr, indices, keep, new_keys, n_out, new_indptr, new_indices, src):
+    """Merge kept stored positions with sorted ``new_keys`` into a new CSR, row by row, O(nnz).
+
+    Fills ``new_indptr`` (n_in + 1,), ``new_indices`` and ``src`` (new nnz,): the old position
+    each entry came from, or -1 for a new one.
+    """
+    n_in = indptr.shape[0] - 1
+    q, pos, nk = 0, 0, new_keys.shape[0]
+    for i in range(n_in):
+        new_indptr[i] = pos
+        p, end = indptr[i], indptr[i + 1]
+        while True:
+            while p < end and not keep[p]:
+                p += 1
+            has_old = p < end
+            has_new = q < nk and new_keys[q] // n_out == i
+            if not has_old and not has_new:
+                break
+            jn = new_keys[q] - i * n_out if has_new else -1
+            if has_old and (not has_new or indices[p] < jn):
+                new_indices[pos] = indices[p]
+                src[pos] = p
+                p += 1
+            else:
+                new_indices[pos] = jn
+                src[pos] = -1
+                q += 1
+            pos += 1
+    new_indptr[n_in] = pos
+
+
+@njit(cache=True)
+def collect_above(block, indptr, indices, keep, row0, threshold, n_out, vals, keys, start):
+    """Append every ``|block|`` entry above ``threshold`` at a position not stored-and-kept.
+
+    ``block`` (rows, n_out) holds the gradient of input rows ``row0 ..``. Candidates go to
+    ``vals``/``keys`` (flat position ``i * n_out + j``) from index ``start``; returns the new
+    end. The caller sizes the buffers for ``start + block.size``. Stored columns are skipped by
+    walking each row's sorted indices alongside ``j``: one pass, no mask.
+    """
+    pos = start
+    for r in range(block.shape[0]):
+        i = row0 + r
+        row = block[r]
+        p, end = indptr[i], indptr[i + 1]
+        for j in range(n_out):
+            while p < end and indices[p] < j:
+                p += 1
+            if p < end and indices[p] == j and keep[p]:
+                continue
+            v = abs(row[j])
+            if v > threshold:
+                vals[pos] = v
+                keys[pos] = i * n_out + j
+                pos += 1
+    return pos
+
+
+@njit(cache=True)
+def keep_top(vals, keys, n, threshold, count):
+    """Compact ``vals[:n]``/``keys[:n]`` in place to ``count`` entries: all above ``threshold``,
+    then the first ones equal to it. ``threshold`` is the ``count``-th largest value."""
+    ties = count
+    for q in range(n):
+        if vals[q] > threshold:
+            ties -= 1
+    out = 0
+    for q in range(n):
+        v = vals[q]
+        if v > threshold or (v == threshold and ties > 0):
+            if v == threshold:
+                ties -= 1
+            vals[out] = v
+            keys[out] = keys[q]
+            out += 1
+    return out

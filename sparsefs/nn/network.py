@@ -1,0 +1,184 @@
+"""The MLP: a stack of sparse or dense layers, ReLU hidden units, softmax over classes, mean CE.
+
+``MLP`` only knows layers through their shared API (``forward``, ``backward``, ``input_grad``,
+``add_strength``), so the sparse network and the dense baseline are the same code. Activations
+are feature-major, ``(n_units, batch)``; buffers are allocated once per batch size.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .dense_layer import DenseLayer
+from .init import init_values, layer_nnz
+from .kernels import products
+from .optim import Optimizer
+from .sparse_layer import SparseLayer
+from .topology.positions import random_keys
+
+# Floor of a probability before its log, so a saturated softmax gives a large finite loss
+# instead of inf (float32 underflows to 0 near 1e-45; 1e-12 keeps the loss below ~28).
+PROB_FLOOR = 1e-12
+
+
+class MLP:
+    """Multilayer perceptron ``d -> h_1 -> ... -> C``.
+
+    Parameters
+    ----------
+    layers : list of Layer (sparsefs.nn.layer)
+        Consecutive layers; ``layers[k].n_out == layers[k + 1].n_in``.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        self.dtype = self.layers[0].dtype
+        self._buffers = {}
+
+    @property
+    def n_features(self):
+        return self.layers[0].n_in
+
+    @property
+    def n_classes(self):
+        return self.layers[-1].n_out
+
+    @property
+    def shapes(self):
+        return [(layer.n_in, layer.n_out) for layer in self.layers]
+
+    @property
+    def optimizer(self):
+        return self.layers[0].optimizer
+
+    def buffers(self, batch):
+        """Per-batch-size work arrays: ``acts[k]`` (n_out_k, batch) and ``grads[k]`` alike."""
+        if batch not in self._buffers:
+            acts = [np.empty((layer.n_out, batch), dtype=self.dtype) for layer in self.layers]
+            grads = [np.empty_like(a) for a in acts]
+            xt = np.empty((self.n_features, batch), dtype=self.dtype)
+            self._buffers[batch] = (xt, acts, grads)
+        return self._buffers[batch]
+
+    def batch_input(self, X, rows):
+        """Rows ``rows`` of X (n, d), dense or CSR, as the feature-major input (d, batch)."""
+        xt = self.buffers(len(rows))[0]
+        rows = np.asarray(rows, dtype=np.int64)
+        if sp.issparse(X):
+            products.gather_csr_rows_t(X.indptr, X.indices, X.data, rows, xt)
+        else:
+            products.gather_rows_t(X, rows, xt)
+        return xt
+
+    def forward(self, XT):
+        """Class probabilities (C, batch) for the input XT (d, batch).
+
+        Keeps every layer's output in the batch's buffers for :meth:`backward` and attribution.
+        """
+        _, acts, _ = self.buffers(XT.shape[1])
+        inp = XT
+        for k, layer in enumerate(self.layers):
+            layer.forward(inp, acts[k])
+            if k < len(self.layers) - 1:
+                np.maximum(acts[k], 0, out=acts[k])
+            inp = acts[k]
+        softmax_columns(acts[-1])
+        return acts[-1]
+
+    def backward(self, XT, y):
+        """One optimizer step from the last :meth:`forward` on XT; returns the mean CE loss.
+
+        ``y`` (batch,) int labels. The output gradient is ``(P - onehot(y)) / batch``.
+        """
+        batch = XT.shape[1]
+        _, acts, grads = self.buffers(batch)
+        loss = cross_entropy(acts[-1], y)
+        g = grads[-1]
+        np.copyto(g, acts[-1])
+        g[y, np.arange(batch)] -= 1.0
+        g /= batch
+        self.optimizer.begin_step()
+        for k in range(len(self.layers) - 1, -1, -1):
+            inp = XT if k == 0 else acts[k - 1]
+            dinp = None if k == 0 else grads[k - 1]
+            self.layers[k].backward(inp, grads[k], dinp)
+            if dinp is not None:
+                products.relu_backward(acts[k - 1], dinp)
+        return loss
+
+    def layer_io(self, XT):
+        """Inputs and output gradients of every layer from the last step: list of (XT_k, GT_k)."""
+        _, acts, grads = self.buffers(XT.shape[1])
+        return [(XT if k == 0 else acts[k - 1], grads[k]) for k in range(len(self.layers))]
+
+    def predict_proba(self, X, batch=1024):
+        """Class probabilities (n, C) for X (n, d), dense or CSR, in batches."""
+        n = X.shape[0]
+        out = np.empty((n, self.n_classes), dtype=np.float64)
+        for s in range(0, n, batch):
+            rows = np.arange(s, min(n, s + batch))
+            out[rows] = self.forward(self.batch_input(X, rows)).T
+        return out
+
+    def loss(self, X, y, batch=1024):
+        """Mean cross-entropy on (X, y) without any update."""
+        P = self.predict_proba(X, batch)
+        return float(-np.mean(np.log(np.maximum(P[np.arange(len(y)), y], PROB_FLOOR))))
+
+    def nbytes(self):
+        """Bytes of all layer arrays: weights, indices, optimizer state (no activations)."""
+        return sum(layer.nbytes() for layer in self.layers)
+
+
+def softmax_columns(Z):
+    """In place, ``Z[:, b] = softmax(Z[:, b])`` over classes; Z is (C, batch)."""
+    Z -= Z.max(axis=0, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=0, keepdims=True)
+
+
+def cross_entropy(P, y):
+    """Mean of ``-log P[y_b, b]`` over the batch; P is (C, batch)."""
+    picked = P[y, np.arange(P.shape[1])]
+    return float(-np.mean(np.log(np.maximum(picked, PROB_FLOOR))))
+
+
+def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0.2,
+              optimizer=None, rng=None, dtype=np.float32):
+    """A freshly initialised MLP: sparse ERK layers for "set"/"rigl", dense for "dense".
+
+    Parameters
+    ----------
+    n_features, n_classes : int
+    hidden : sequence of int
+        Hidden layer widths.
+    method : {"set", "rigl", "dense"}
+    density : float in (0, 1]
+        Global fraction of weights stored (ERK per layer); ignored for "dense".
+    optimizer : Optimizer, optional
+        Shared by all layers; Adam with the paper's settings by default.
+    rng : numpy.random.Generator
+    dtype : float32 or float64
+
+    Returns
+    -------
+    MLP
+    """
+    rng = np.random.default_rng(rng)
+    optimizer = optimizer or Optimizer()
+    dtype = np.dtype(dtype)
+    sizes = [int(n_features), *map(int, hidden), int(n_classes)]
+    shapes = list(zip(sizes[:-1], sizes[1:]))
+    layers = []
+    if method == "dense":
+        for n_in, n_out in shapes:
+            W = init_values(n_in, n_in * n_out, rng, dtype).reshape(n_in, n_out)
+            b = init_values(n_in, n_out, rng, dtype)
+            layers.append(DenseLayer(W, b, optimizer))
+        return MLP(layers)
+    counts = layer_nnz(shapes, density)
+    for (n_in, n_out), nnz in zip(shapes, counts):
+        keys = random_keys(n_in, n_out, nnz, rng)
+        values = init_values(n_in, nnz, rng, dtype)
+        b = init_values(n_in, n_out, rng, dtype)
+        layers.append(SparseLayer(n_in, n_out, keys, values, b, optimizer))
+    return MLP(layers)

@@ -1,0 +1,86 @@
+"""The grow half of a topology update: where the dropped weights come back.
+
+``RandomGrow`` (SET) draws uniformly random empty positions; ``GradientGrow`` (RigL) picks the
+empty positions where the mini-batch's dense gradient ``|X^T dH|`` is largest, computed a block
+of input rows at a time with a running top-k, so the whole dense gradient never exists.
+A just-dropped position is empty again and may come back, at zero, as in RigL.
+"""
+
+import numpy as np
+
+from ..kernels import topology as topology_kernels
+from .positions import occupied_by, random_keys
+
+#: Size of one block of RigL's dense gradient (the extra memory of the update besides the
+#: candidate buffer).
+RIGL_BLOCK_BYTES = 1 << 20
+
+# RigL keeps room for this many times ``count`` candidates (plus one block) between cuts: the
+# cuts stay few, about ln(n_in * n_out / count) of them, and memory stays O(count + block).
+CANDIDATE_ROOM = 2
+
+
+class RandomGrow:
+    """SET's regrowth: ``count`` uniformly random positions among the empty ones."""
+
+    name = "random"
+    needs_gradient = False
+
+    def __call__(self, layer, keep, count, rng, XT=None, GT=None):
+        """Sorted int64 keys (count,) of new positions; ``keep`` (nnz,) marks the survivors."""
+        return random_keys(layer.n_in, layer.n_out, count, rng, occupied_by(layer, keep),
+                           n_taken=int(keep.sum()))
+
+    def flops(self, n_in, n_out, batch):
+        """Arithmetic of one regrowth: none (random draws are not weight arithmetic)."""
+        return 0
+
+
+class GradientGrow:
+    """RigL's regrowth: the empty positions of largest ``|dL/dW|`` on the current mini-batch."""
+
+    name = "gradient"
+    needs_gradient = True
+
+    def __init__(self, block_bytes=RIGL_BLOCK_BYTES):
+        self.block_bytes = int(block_bytes)
+
+    def __call__(self, layer, keep, count, rng, XT=None, GT=None):
+        """Sorted int64 keys (count,); XT (n_in, batch) is the layer's input and GT (n_out,
+        batch) the loss gradient at its outputs on the step just taken."""
+        return rigl_regrow(layer, keep, count, XT, GT, self.block_bytes)
+
+    def flops(self, n_in, n_out, batch):
+        """The dense gradient ``XT GT^T`` of one mini-batch: ``2 n_in n_out batch``."""
+        return 2 * n_in * n_out * batch
+
+
+def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):
+    """The ``count`` positions not stored-and-kept (``keep``, (nnz,) bool) with the largest
+    ``|XT GT^T|``.
+
+    The gradient ``XT @ GT.T`` (n_in, n_out) is formed a block of input rows at a time; a
+    kernel appends the block's entries above the running ``count``-th best score to a
+    candidate buffer, which is cut back to the best ``count`` whenever it could overflow.
+    Memory: one block plus a buffer of ``CANDIDATE_ROOM * count + block`` entries. Returns
+    sorted int64 keys.
+    """
+    if count == 0:
+        return np.empty(0, dtype=np.int64)
+    n_in, n_out = layer.n_in, layer.n_out
+    step = max(1, block_bytes // (XT.itemsize * n_out))
+    GTt = np.ascontiguousarray(GT.T)
+    block = np.empty((step, n_out), dtype=XT.dtype)
+    vals = np.empty(CANDIDATE_ROOM * count + block.size, dtype=XT.dtype)
+    keys = np.empty(CANDIDATE_ROOM * count + block.size, dtype=np.int64)
+    n, threshold = 0, -1.0
+    for r0 in range(0, n_in, step):
+        r1 = min(n_in, r0 + step)
+        np.matmul(XT[r0:r1], GTt, out=block[: r1 - r0])
+        n = topology_kernels.collect_above(block[: r1 - r0], layer.indptr, layer.indices, keep,
+                                           r0, threshold, n_out, vals, keys, n)
+        if n > count and (n + block.size > len(vals) or r1 == n_in):
+            threshold = float(np.partition(vals[:n], n - count)[n - count])
+            n = topology_kernels.keep_top(vals, keys, n, threshold, count)
+    # The drop freed at least ``count`` positions, so ``n == count`` here.
+    return np.sort(keys[:n])

@@ -1,0 +1,208 @@
+"""The training loop of the paper's protocol: mini-batch steps, dynamic topology updates,
+early stopping on validation loss with best-epoch restore, importance on every mini-batch.
+
+``train_mlp`` is the one code path for training; the scikit-learn estimator, the CLI, the study
+and the benchmarks all go through it. It is a loop over three named parts: an
+:class:`~sparsefs.nn.importance.ImportanceAccumulator`, an optional
+:class:`~sparsefs.nn.topology.TopologyRule` and :class:`EarlyStopping`.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _config
+from .importance import ImportanceAccumulator
+from .topology import make_rule
+
+HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "nnz", "zeta", "seconds")
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (the paper's protocol by default).
+
+    Attributes
+    ----------
+    method : {"set", "rigl", "dense"}
+    epochs : int
+        Maximum number of epochs.
+    batch_size : int
+    update_every : int
+        Optimizer steps between topology updates.
+    zeta, zeta_end : float
+        Drop fraction at the first and at the planned last step (cosine decay between).
+    patience : int
+        Epochs without a better validation loss before stopping.
+    max_time : float or None
+        Seconds after which training stops at the end of the current epoch.
+    attribution : bool
+        Accumulate neuron attribution (costs about C backward passes per mini-batch).
+    """
+
+    method: str = _config.METHOD
+    epochs: int = _config.EPOCHS
+    batch_size: int = _config.BATCH_SIZE
+    update_every: int = _config.UPDATE_EVERY
+    zeta: float = _config.ZETA
+    zeta_end: float = _config.ZETA_END
+    patience: int = _config.PATIENCE
+    max_time: float = None
+    attribution: bool = True
+
+    def topology_rule(self):
+        """The method's :class:`TopologyRule`, or None for the dense baseline."""
+        return make_rule(self.method, zeta=self.zeta, zeta_end=self.zeta_end,
+                         update_every=self.update_every)
+
+
+@dataclass
+class Counters:
+    """What the run processed, for FLOP accounting: samples, steps, topology updates.
+
+    ``topology_grad_samples`` counts the mini-batch samples whose dense gradient a grow rule
+    formed (RigL), ``attribution_samples`` those attribution was computed on.
+    """
+
+    train_samples: int = 0
+    steps: int = 0
+    eval_samples: int = 0
+    attribution_samples: int = 0
+    topology_updates: int = 0
+    topology_grad_samples: int = 0
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train_mlp`.
+
+    ``scores[metric][variant]`` is a (d,) float64 array for metric in ``METRICS`` and variant
+    in ``IMPORTANCE_VARIANTS`` (see :meth:`ImportanceAccumulator.scores`).
+    """
+
+    network: object
+    history: dict
+    best_epoch: int
+    epochs_run: int
+    scores: dict
+    counters: Counters
+    seconds: float
+    stopped_by: str = field(default="epochs")
+
+
+class EarlyStopping:
+    """Keep the epoch of lowest validation loss; stop after ``patience`` epochs without one.
+
+    ``observe`` snapshots the network's weights (and topology) at each new best; ``restore``
+    loads that snapshot back at the end of training.
+    """
+
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss, self.best_epoch, self._snapshot = np.inf, 0, None
+
+    def observe(self, network, epoch, val_loss):
+        """Record one epoch; returns True when it is the new best."""
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = val_loss, epoch
+            self._snapshot = [layer.copy_params() for layer in network.layers]
+            return True
+        return False
+
+    def patience_over(self, epoch):
+        return epoch - self.best_epoch >= self.patience
+
+    def restore(self, network):
+        if self._snapshot is not None:
+            for layer, snap in zip(network.layers, self._snapshot):
+                layer.load_params(snap)
+
+
+def train_mlp(network, X_tr, y_tr, X_val, y_val, config, rng, progress=None):
+    """Train ``network`` in place and return the best epoch's network and importances.
+
+    Parameters
+    ----------
+    network : MLP
+    X_tr : ndarray (n_train, d) float, C-contiguous, or scipy.sparse CSR
+    y_tr : ndarray (n_train,) int labels 0..C-1
+    X_val, y_val : validation part, same layout; may be empty (then the training loss decides).
+    config : TrainConfig
+    rng : numpy.random.Generator
+        Drives batch order and SET regrowth.
+    progress : callable(dict) -> bool or None, optional
+        Called after every epoch with that epoch's history row; returning True stops training.
+
+    Returns
+    -------
+    TrainResult
+    """
+    start = time.perf_counter()
+    n = X_tr.shape[0]
+    batch = max(1, min(config.batch_size, n))
+    total_steps = -(-n // batch) * config.epochs
+    rule = config.topology_rule()
+    counters = Counters()
+    importance = ImportanceAccumulator(network.n_features, config.attribution)
+    stopping = EarlyStopping(config.patience)
+    history = {k: [] for k in HISTORY_KEYS}
+    zeta, stopped_by, epoch = config.zeta, "epochs", 0
+    for epoch in range(1, config.epochs + 1):
+        importance.start_epoch()
+        train_loss, zeta = _run_epoch(network, X_tr, y_tr, batch, total_steps, rule,
+                                      importance, counters, zeta, rng)
+        importance.end_epoch()
+        val_loss = train_loss
+        if len(y_val):
+            val_loss = network.loss(X_val, y_val)
+            counters.eval_samples += len(y_val)
+        row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+               "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
+               "seconds": time.perf_counter() - start}
+        for k, v in row.items():
+            history[k].append(v)
+        if stopping.observe(network, epoch, val_loss):
+            importance.mark_best()
+        stopped_by = _stop_reason(row, stopping, config, progress)
+        if stopped_by != "epochs":
+            break
+    stopping.restore(network)
+    counters.attribution_samples = importance.samples
+    return TrainResult(network=network, history=history, best_epoch=stopping.best_epoch,
+                       epochs_run=epoch, scores=importance.scores(), counters=counters,
+                       seconds=time.perf_counter() - start, stopped_by=stopped_by)
+
+
+def _run_epoch(network, X, y, batch, total_steps, rule, importance, counters, zeta, rng):
+    """One pass over (X, y) in a random order; returns (mean training loss, last zeta)."""
+    n = X.shape[0]
+    order = rng.permutation(n)
+    loss_sum = 0.0
+    for s in range(0, n, batch):
+        rows = order[s:s + batch]
+        XT = network.batch_input(X, rows)
+        network.forward(XT)
+        importance.add_batch(network, XT)  # before the step: scores of the weights that saw XT
+        loss_sum += network.backward(XT, y[rows]) * len(rows)
+        counters.train_samples += len(rows)
+        counters.steps += 1
+        if rule is not None and rule.due(counters.steps):
+            zeta = rule.update(network, XT, counters.steps, total_steps, rng)
+            counters.topology_updates += 1
+            if rule.grow.needs_gradient:
+                counters.topology_grad_samples += len(rows)
+    return loss_sum / n, zeta
+
+
+def _stop_reason(row, stopping, config, progress):
+    """Why training stops after this epoch, or "epochs" to go on (the loop's own end)."""
+    if progress is not None and progress(row):
+        return "callback"
+    if not np.isfinite(row["train_loss"]):
+        return "diverged"
+    if stopping.patience_over(row["epoch"]):
+        return "early_stopping"
+    if config.max_time is not None and row["seconds"] >= config.max_time:
+        return "max_time"
+    return "epochs"
