@@ -30,11 +30,9 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, dat
     import numpy as np
     import scipy.sparse as sp
 
-    from .. import __version__
-    from .._selector import SparseFeatureSelector, rank_features
+    from .._selector import SparseFeatureSelector
     from ..data import load_dataset
     from ..data.scaling import fit_scale
-    from ..experiments.records import RunRecord
     from .progress import EpochProgress, compile_notice
 
     hidden_sizes = check_training_args(density, k, epochs, hidden)
@@ -62,27 +60,36 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, dat
         bar.close()
     chosen = sel.feature_order_[:k]
     names = ds.feature_names or [f"x{j}" for j in range(ds.n_features)]
-    record = RunRecord(
-        kind="select", sparsefs_version=__version__, dataset=ds.name, method=method.lower(),
-        density=density, metric=metric.lower(), k=k, seed=seed,
-        n_samples=int(X.shape[0]), n_features=ds.n_features, n_classes=ds.n_classes,
+    if output and output.lower().endswith(".json"):
+        write_json_atomic(output, _selection_record(sel, ds, chosen, names, seed).to_dict())
+    elif output:
+        write_text_atomic(output, _selected_csv(X_raw[:, chosen], ds.classes[y],
+                                                [names[j] for j in chosen]))
+    if not quiet or not output:
+        click.echo(f"{'rank':>4}  {'feature':>8}  {'name':<24}{sel.metric + ' score':>14}")
+        for r, j in enumerate(chosen, 1):
+            click.echo(f"{r:>4}  {j:>8}  {names[j]:<24}{sel.feature_importances_[j]:>14.5g}")
+    if output and not quiet:
+        click.echo(f"wrote {output}", err=True)
+
+
+def _selection_record(sel, ds, chosen, names, seed):
+    """The RunRecord (kind "select") of a fitted selector: selection, ranking and scores."""
+    from .. import __version__
+    from .._selector import rank_features
+    from ..experiments.records import RunRecord
+
+    return RunRecord(
+        kind="select", sparsefs_version=__version__, dataset=ds.name, method=sel.method,
+        density=sel.density, metric=sel.metric, k=len(chosen), seed=seed,
+        n_samples=int(ds.X_train.shape[0] + ds.X_test.shape[0]),
+        n_features=ds.n_features, n_classes=ds.n_classes,
         selected=chosen.tolist(), selected_names=[names[j] for j in chosen],
         ranking=sel.feature_order_.tolist(),
         rankings={m: rank_features(s).tolist() for m, s in sel.scores_.items()},
         scores={m: s.tolist() for m, s in sel.scores_.items()},
         best_epoch=int(sel.best_epoch_), epochs_run=int(sel.n_iter_),
         stopped_by=sel.result_.stopped_by)
-    if output and output.lower().endswith(".json"):
-        write_json_atomic(output, record.to_dict())
-    elif output:
-        write_text_atomic(output, _selected_csv(X_raw[:, chosen], ds.classes[y],
-                                                [names[j] for j in chosen]))
-    if not quiet or not output:
-        click.echo(f"{'rank':>4}  {'feature':>8}  {'name':<24}{metric + ' score':>14}")
-        for r, j in enumerate(chosen, 1):
-            click.echo(f"{r:>4}  {j:>8}  {names[j]:<24}{sel.feature_importances_[j]:>14.5g}")
-    if output and not quiet:
-        click.echo(f"wrote {output}", err=True)
 
 
 def _selected_csv(X, labels, names):

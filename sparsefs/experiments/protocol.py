@@ -56,12 +56,6 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
     accuracy = {m: svc_accuracy(X_tr, dataset.y_train, X_te, dataset.y_test, rankings[m][:k])
                 for m in METRICS}
-    opt = net.optimizer
-    nnz = [layer.nnz for layer in net.layers]
-    flops = accounting.training_flops(net.shapes, nnz, sel.result_.counters, opt,
-                                      net.n_classes)
-    dense_flops = accounting.dense_training_flops(net.shapes, sel.result_.counters, opt,
-                                                  net.n_classes)
     return RunRecord(
         sparsefs_version=__version__,
         dataset=dataset.name,
@@ -89,13 +83,24 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         stopped_by=sel.result_.stopped_by,
         best_val_loss=float(np.min(sel.history_["val_loss"])),
         history={key: [float(v) for v in vals] for key, vals in sel.history_.items()},
-        nnz=nnz,
-        flops={"train": flops["total"], "train_dense": dense_flops["total"],
-               "ratio": flops["total"] / dense_flops["total"], "by_phase": flops,
-               "by_phase_dense": dense_flops},
-        memory={"param_bytes": int(net.nbytes()),
-                "param_bytes_dense": accounting.dense_param_bytes(
-                    net.shapes, opt, np.dtype(net.dtype).itemsize),
-                "peak_rss_bytes": accounting.peak_rss_bytes()},
+        nnz=[layer.nnz for layer in net.layers],
+        **resources(net, sel.result_.counters),
         seconds={"train": train_seconds, "total": time.perf_counter() - t0},
     )
+
+
+def resources(network, counters):
+    """The ``flops`` and ``memory`` fields of a run record: this network's FLOPs and bytes
+    next to the dense network of the same shape processing the same samples."""
+    opt, shapes = network.optimizer, network.shapes
+    nnz = [layer.nnz for layer in network.layers]
+    flops = accounting.training_flops(shapes, nnz, counters, opt, network.n_classes)
+    dense = accounting.dense_training_flops(shapes, counters, opt, network.n_classes)
+    return {
+        "flops": {"train": flops["total"], "train_dense": dense["total"],
+                  "ratio": flops["total"] / dense["total"], "by_phase": flops,
+                  "by_phase_dense": dense},
+        "memory": {"param_bytes": int(network.nbytes()),
+                   "param_bytes_dense": accounting.dense_param_bytes(
+                       shapes, opt, np.dtype(network.dtype).itemsize),
+                   "peak_rss_bytes": accounting.peak_rss_bytes()}}
