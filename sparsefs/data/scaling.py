@@ -56,15 +56,15 @@ def fit_scale(X_train, X_test, kind="standard"):
     ``kind`` is "standard" (:class:`Standardizer`), "minmax" (to [0, 1]; sparse input is
     divided by its columns' largest magnitude instead, which keeps zeros) or "none".
     """
-    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
-
     if kind == "standard":
-        scaler = StandardScaler(with_mean=not sp.issparse(X_train)).fit(X_train)
-    elif kind == "minmax":
+        scaler = Standardizer().fit(X_train)
+        return scaler.transform(X_train), scaler.transform(X_test)
+    if kind == "minmax":
+        from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
+
         scaler = (MaxAbsScaler() if sp.issparse(X_train) else MinMaxScaler()).fit(X_train)
-    else:
-        return _f32(X_train), _f32(X_test)
-    return _f32(scaler.transform(X_train)), _f32(scaler.transform(X_test))
+        return _f32(scaler.transform(X_train)), _f32(scaler.transform(X_test))
+    return _f32(X_train), _f32(X_test)
 
 
 def _f32(X):
