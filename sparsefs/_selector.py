@@ -5,6 +5,8 @@ the ``n_features_to_select`` inputs the trained network relies on most, by neuro
 neuron strength. Parameter names follow ``MLPClassifier`` where the meaning is the same.
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
@@ -170,7 +172,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y) -> SparseFeatureSelector:
         """Train the network on (X, y) and rank the features.
 
         Parameters
@@ -230,7 +232,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         mask[self.feature_order_[: self._n_select(self.n_features_in_)]] = True
         return mask
 
-    def top_features(self, k, metric=None):
+    def top_features(self, k: int, metric: str | None = None) -> np.ndarray:
         """Indices of the ``k`` most important features by ``metric`` (default: ``self.metric``)."""
         check_is_fitted(self, "scores_")
         return rank_features(self.scores_[metric or self.metric])[:k]
@@ -273,6 +275,6 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         return tags
 
 
-def rank_features(scores):
+def rank_features(scores) -> np.ndarray:
     """Feature indices by decreasing score; ties keep the lower index first. (d,) int64."""
     return np.argsort(-np.asarray(scores), kind="stable").astype(np.int64)

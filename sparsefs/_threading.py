@@ -11,8 +11,11 @@ in the shell (``OPENBLAS_THREAD_TIMEOUT=4 GOMP_SPINCOUNT=30000``) or calls this 
 thing in the program.
 """
 
+from __future__ import annotations
+
 import os
 import sys
+from collections.abc import MutableMapping
 
 #: Short spins for both thread pools, then sleep: the best setting measured on 2 cores
 #: (bench/run.py's threading diagnostic, madelon shape) when numpy is not loaded yet.
@@ -22,7 +25,7 @@ SHORT_SPINS = {"OPENBLAS_THREAD_TIMEOUT": "4", "GOMP_SPINCOUNT": "30000"}
 PASSIVE_OPENMP = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
-def configure_threads(environ=None):
+def configure_threads(environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
     """Set the wait policy in ``environ`` (default ``os.environ``) for the libraries to read.
 
     Variables the user set already are never changed. Returns the ``{name: value}`` pairs this

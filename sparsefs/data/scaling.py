@@ -5,6 +5,8 @@ Statistics and arithmetic are float64 whatever the input, so float32 data is sca
 accurately as float64 data; the result is cast once, to the dtype asked for.
 """
 
+from __future__ import annotations
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -21,7 +23,7 @@ class Standardizer:
     scale_ : ndarray (d,) float64, the divisor of each column (1 for constant columns)
     """
 
-    def fit(self, X):
+    def fit(self, X) -> Standardizer:
         """Column statistics of X (n, d), dense or sparse; returns self."""
         if sp.issparse(X):
             sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
@@ -50,7 +52,7 @@ def standardize(X, dtype=np.float32):
     return Standardizer().fit(X).transform(X, dtype)
 
 
-def fit_scale(X_train, X_test, kind="standard"):
+def fit_scale(X_train, X_test, kind: str = "standard") -> tuple:
     """Scale both parts with statistics of ``X_train``; returns float32 (train, test).
 
     ``kind`` is "standard" (:class:`Standardizer`), "minmax" (to [0, 1]; sparse input is

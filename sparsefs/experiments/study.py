@@ -14,9 +14,12 @@ by default, or Dask's joblib backend for a cluster. One out_dir serves one runni
 time (stale temporary files are removed when a study starts).
 """
 
+from __future__ import annotations
+
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,7 +185,7 @@ class StudySpec:
         return max(1, (os.cpu_count() or 1) // int(self.jobs))
 
 
-def run_study(spec, progress=None):
+def run_study(spec: StudySpec, progress: Callable[[dict], None] | None = None) -> dict:
     """Run (or resume) the study ``spec`` (a :class:`StudySpec`); each run's record lands in
     its own file.
 

@@ -33,19 +33,19 @@ class DenseLayer:
         self.bias_state = optimizer.new_state(self.n_out, self.dtype)
 
     @property
-    def nnz(self):
+    def nnz(self) -> int:
         return int(self.W.size)
 
     @property
-    def density(self):
+    def density(self) -> float:
         return 1.0
 
-    def forward(self, XT, out):
+    def forward(self, XT: np.ndarray, out: np.ndarray) -> None:
         """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), in place."""
         np.matmul(self.W.T, XT, out=out)
         out += self.bias[:, None]
 
-    def backward(self, XT, GT, dXT=None):
+    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None) -> None:
         """Gradient step on W and bias; ``dXT = W GT`` with the weights before the step."""
         if dXT is not None:
             np.matmul(self.W, GT, out=dXT)
@@ -58,15 +58,15 @@ class DenseLayer:
         fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv,
                                      *self.optimizer.scalars(l2=0.0))
 
-    def input_grad(self, GT, dXT):
+    def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT``: GT (n_out, b) -> dXT (n_in, b)."""
         np.matmul(self.W, GT, out=dXT)
 
-    def weight_grad(self, XT, GT):
+    def weight_grad(self, XT: np.ndarray, GT: np.ndarray) -> np.ndarray:
         """Loss gradient of every weight, (n_in * n_out,), row-major, without L2."""
         return (XT @ GT.T).reshape(-1)
 
-    def add_strength(self, out):
+    def add_strength(self, out: np.ndarray) -> None:
         """``out[i] += sum_j |W[i, j]|``; out is (n_in,) float64."""
         out += np.abs(self.W).sum(axis=1)
 
@@ -75,7 +75,7 @@ class DenseLayer:
         return {"W": self.W, "grad": self.grad, "bias": self.bias, "bias_grad": self.bias_grad,
                 **self.optimizer.named_state(self.state, self.bias_state)}
 
-    def nbytes(self):
+    def nbytes(self) -> int:
         """Bytes of weights, gradient buffer and optimizer state of this layer."""
         return int(sum(a.nbytes for a in self.arrays().values()))
 

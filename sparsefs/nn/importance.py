@@ -10,23 +10,31 @@ and the ReLU masks. Costs ``2 * C * batch * sum(nnz)`` FLOPs; evaluating the cha
 side instead would fill in ``D1 W1^T`` products of size ``n_hidden x d`` per sample.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._config import METRICS
 from .kernels import products
 
+if TYPE_CHECKING:
+    from .network import MLP
+
 # Bound on the (d, classes * batch) input-gradient block, so many classes x wide data stay small.
 ATTRIBUTION_BLOCK_BYTES = 64 << 20
 
 
-def neuron_strength(network, out=None):
+def neuron_strength(network: MLP, out: np.ndarray | None = None) -> np.ndarray:
     """Neuron strength of every input, (d,) float64, added to ``out`` when given."""
     out = np.zeros(network.n_features) if out is None else out
     network.layers[0].add_strength(out)
     return out
 
 
-def neuron_attribution(network, XT, out=None):
+def neuron_attribution(network: MLP, XT: np.ndarray,
+                       out: np.ndarray | None = None) -> np.ndarray:
     """Neuron attribution of every input on the mini-batch of the last ``forward(XT)``.
 
     Parameters

@@ -61,11 +61,11 @@ class SparseLayer:
 
     # ------------------------------------------------------------------ topology
     @property
-    def nnz(self):
+    def nnz(self) -> int:
         return int(self.indices.shape[0])
 
     @property
-    def density(self):
+    def density(self) -> float:
         return self.nnz / (self.n_in * self.n_out)
 
     def keys(self):
@@ -99,7 +99,7 @@ class SparseLayer:
         # One streaming chunk per thread: each owns an (n_out, batch) accumulator.
         self.scatter_chunks = nnz_chunks(self.indptr, get_num_threads())
 
-    def rebuild(self, keep, new_keys):
+    def rebuild(self, keep: np.ndarray, new_keys: np.ndarray) -> None:
         """Keep the stored weights where ``keep`` (nnz,) is True and add the sorted flat
         positions ``new_keys``, in one O(nnz) merge of two sorted lists.
 
@@ -122,7 +122,7 @@ class SparseLayer:
         self.set_csr(indptr, indices, moved(self.data), [moved(s) for s in self.state])
 
     # ------------------------------------------------------------------ numerics
-    def forward(self, XT, out):
+    def forward(self, XT: np.ndarray, out: np.ndarray) -> None:
         """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place.
 
         Small XT: gather through the by-output mirror. Large XT: stream it by input rows into
@@ -138,7 +138,7 @@ class SparseLayer:
         products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
                                      self.scatter_chunks, self._partial, out)
 
-    def backward(self, XT, GT, dXT=None):
+    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None) -> None:
         """Gradient step on stored weights and bias; optionally the input gradient.
 
         XT (n_in, batch) is the layer input, GT (n_out, batch) the loss gradient at the outputs
@@ -154,17 +154,17 @@ class SparseLayer:
         bm, bv = self.optimizer.moments(self.bias_state)
         fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv, *opt.scalars(l2=0.0))
 
-    def input_grad(self, GT, dXT):
+    def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT`` without touching the weights: GT (n_out, b) -> dXT (n_in, b)."""
         products.backward_data(self.indptr, self.indices, self.data, GT, self.chunks, dXT)
 
-    def weight_grad(self, XT, GT):
+    def weight_grad(self, XT: np.ndarray, GT: np.ndarray) -> np.ndarray:
         """Loss gradient at the stored positions, (nnz,), canonical order, without L2."""
         out = np.empty(self.nnz, dtype=self.dtype)
         products.sddmm(self.indptr, self.indices, XT, GT, self.chunks, out)
         return out
 
-    def add_strength(self, out):
+    def add_strength(self, out: np.ndarray) -> None:
         """``out[i] += sum_j |W[i, j]|`` for every input ``i``; out is (n_in,) float64."""
         products.row_abs_sum(self.indptr, self.data, out)
 
@@ -176,7 +176,7 @@ class SparseLayer:
                 "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks,
                 **self.optimizer.named_state(self.state, self.bias_state)}
 
-    def nbytes(self):
+    def nbytes(self) -> int:
         """Bytes of weights, indices, mirror and optimizer state of this layer."""
         return int(sum(a.nbytes for a in self.arrays().values()))
 

@@ -7,13 +7,17 @@ and the benchmarks all go through it. It is a loop over three named parts: an
 :class:`~sparsefs.nn.topology.TopologyRule` and :class:`EarlyStopping`.
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import _config
 from .importance import ImportanceAccumulator
+from .network import MLP
 from .topology import make_rule
 
 HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "nnz", "zeta", "seconds")
@@ -119,7 +123,9 @@ class EarlyStopping:
                 layer.load_params(snap)
 
 
-def train_mlp(network, X_tr, y_tr, X_val, y_val, config, rng, progress=None):
+def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
+              config: TrainConfig, rng: np.random.Generator,
+              progress: Callable[[dict], bool] | None = None) -> TrainResult:
     """Train ``network`` in place and return the best epoch's network and importances.
 
     Parameters
