@@ -11,8 +11,14 @@ METHODS = ("set", "rigl", "dense")
 SPARSE_METHODS = ("set", "rigl")
 #: Importance metrics: neuron attribution, neuron strength (the paper's "QS").
 METRICS = ("attr", "strength")
-#: How the per-mini-batch importance is accumulated; the first is the default.
-IMPORTANCE_VARIANTS = ("sum_to_best", "best_epoch", "last_batch")
+#: How the per-mini-batch importance is accumulated; the first is the default. "sum_to_best":
+#: epochs 1..best (lowest validation loss); "best_epoch": that epoch only; "last_batch": the
+#: final mini-batch; "published": the published code's window, epochs before its best epoch,
+#: whose rule forces the best to be at least the fifth epoch; "all_epochs": every epoch run.
+IMPORTANCE_VARIANTS = ("sum_to_best", "best_epoch", "last_batch", "published", "all_epochs")
+#: The published code takes every epoch before this one (1-based) as the best, whatever its
+#: validation loss: ``val_loss < best or epoch < 5`` with 0-based epochs.
+PUBLISHED_FORCED_EPOCHS = 5
 #: Optimizers the kernels implement.
 SOLVERS = ("adam", "sgd")
 #: Floating types of weights and activations.

@@ -22,6 +22,7 @@ from . import _config as C
 from ._config import DTYPES, IMPORTANCE_VARIANTS, METHODS, METRICS, SOLVERS
 from .data.scaling import Standardizer
 from .data.splits import split_train_validation
+from .nn.losses import SOFTMAX_AXES, make_loss
 from .nn.network import build_mlp
 from .nn.optim import Optimizer
 from .nn.training import TrainConfig, train_mlp
@@ -40,8 +41,12 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"
         Importance used for the selection: neuron attribution or neuron strength.
-    importance : {"sum_to_best", "best_epoch", "last_batch"}, default="sum_to_best"
-        Which accumulation of the importance decides (the paper's main variant by default).
+    importance : {"sum_to_best", "best_epoch", "last_batch", "published", "all_epochs"}, \
+            default="sum_to_best"
+        Which accumulation of the per-mini-batch importance decides: summed over epochs 1 to
+        the best (lowest validation loss), the best epoch only, the last mini-batch, the
+        published code's window (the epochs before its best epoch, which is never earlier
+        than the fifth), or every epoch run.
     hidden_layer_sizes : tuple of int, default=(1000, 100)
     max_iter : int, default=200
         Maximum number of epochs.
@@ -72,6 +77,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     callback : callable or None, default=None
         ``callback(row)`` after each epoch with the history row (dict); True stops training.
     dtype : {"float32", "float64"}, default="float32"
+    softmax_axis : {"class", "batch"}, default="class"
+        "batch" reproduces the published code's training loss, a softmax over the samples of
+        each mini-batch followed by cross-entropy (a bug, kept only to study its effect on
+        the importance; attribution is always taken on the class softmax, as there).
     random_state : int, RandomState or None, default=None
         Fixes the validation split, initialisation, batch order and topology updates.
     verbose : int, default=0
@@ -98,8 +107,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     history_ : dict of str to list
         Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``nnz``, ``zeta``, ``seconds``.
     best_epoch_ : int
+        Epoch of lowest validation loss, whose weights the network keeps.
     n_iter_ : int
         Epochs run.
+    train_indices_, validation_indices_ : ndarray of int
+        Rows of X the network was trained on and validated on (the seeded split).
     result_ : sparsefs.nn.TrainResult
         Counters for FLOP accounting and the stop reason.
     """
@@ -131,6 +143,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "callback": [callable, None],
         "dtype": [StrOptions(set(DTYPES))],
+        "softmax_axis": [StrOptions(set(SOFTMAX_AXES))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -142,7 +155,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  beta_2=0.999, epsilon=1e-8, momentum=0.9, update_every=C.UPDATE_EVERY,
                  zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
-                 max_time=None, callback=None, dtype="float32", random_state=None, verbose=0):
+                 max_time=None, callback=None, dtype="float32", softmax_axis="class",
+                 random_state=None, verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -168,6 +182,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.max_time = max_time
         self.callback = callback
         self.dtype = dtype
+        self.softmax_axis = softmax_axis
         self.random_state = random_state
         self.verbose = verbose
 
@@ -203,10 +218,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
         optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
                               self.beta_2, self.epsilon, self.momentum)
-        self.network_ = build_mlp(X.shape[1], len(self.classes_), hidden, self.method,
-                                  self.density, optimizer, rng, np.dtype(self.dtype))
-        tr, va = split_train_validation(X.shape[0], y_enc, self.validation_fraction, rng)
         batch = self.batch_size or C.default_batch_size(X.shape[0])
+        self.network_ = build_mlp(X.shape[1], len(self.classes_), hidden, self.method,
+                                  self.density, optimizer, rng, np.dtype(self.dtype),
+                                  loss=make_loss(self.softmax_axis, batch))
+        tr, va = split_train_validation(X.shape[0], y_enc, self.validation_fraction, rng)
         config = TrainConfig(method=self.method, epochs=self.max_iter, batch_size=batch,
                              update_every=self.update_every, zeta=self.zeta,
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
@@ -218,6 +234,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_iter_ = result.epochs_run
+        self.train_indices_, self.validation_indices_ = tr, va
         self.all_scores_ = result.scores
         self.scores_ = {m: result.scores[m][self.importance] for m in METRICS}
         self.feature_importances_ = self.scores_[self.metric]

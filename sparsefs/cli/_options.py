@@ -59,6 +59,15 @@ def training_options(func):
                      help="Mini-batch size [default: the paper's for the data set]."),
         click.option("--hidden", default=HIDDEN_DEFAULT, show_default=True,
                      help="Hidden layer widths, comma-separated."),
+        click.option("--importance", type=click.Choice(C.IMPORTANCE_VARIANTS),
+                     default=C.IMPORTANCE, show_default=True,
+                     help="Which epochs' importance ranks the features (see the README)."),
+        click.option("--lr", type=float, default=C.LEARNING_RATE, show_default=True,
+                     help="Adam learning rate."),
+        click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
+                     show_default=True,
+                     help="'batch' reproduces the published code's batch-axis softmax (a bug; "
+                          "for comparisons only)."),
         click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder of named data sets [default: $SPARSEFS_DATA, else "
                           "~/.cache/sparsefs]."),

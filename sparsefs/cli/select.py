@@ -14,8 +14,8 @@ from ._options import check_training_args, common, fails_cleanly, training_optio
 @training_options
 @common
 @fails_cleanly
-def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, data_dir, target,
-           seed, quiet, output):
+def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, importance, lr,
+           softmax_axis, data_dir, target, seed, quiet, output):
     """Fit on DATA (a file or a named data set) and write the selected features.
 
     With ``--output FILE.csv`` the selected columns of all samples (and the label column) are
@@ -54,7 +54,8 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, dat
         sel = SparseFeatureSelector(
             k, method=method.lower(), density=density, metric=metric.lower(),
             hidden_layer_sizes=hidden_sizes, max_iter=epochs,
-            batch_size=batch_size or ds.batch_size, l2=l2, standardize=False,
+            batch_size=batch_size or ds.batch_size, l2=l2, importance=importance,
+            learning_rate_init=lr, softmax_axis=softmax_axis, standardize=False,
             callback=bar, random_state=seed).fit(X, y)
     finally:
         bar.close()

@@ -16,13 +16,21 @@ _csv = ",".join
 @click.option("--methods", default=_csv(("dense", *C.SPARSE_METHODS)), show_default=True,
               help=f"Comma-separated, from {_csv(C.METHODS)}.")
 @click.option("--densities", default=_csv(f"{d:g}" for d in C.STUDY_DENSITIES),
-              show_default=True)
+              show_default=True,
+              help="Comma-separated; 'paper' adds the paper's chosen density per data set and "
+                   "method (its Table 6), e.g. paper,0.2.")
 @click.option("--l2", "l2s", default=f"{C.L2:g}", show_default=True,
               help="Comma-separated L2 values, e.g. 5e-5,1e-4,1e-3.")
 @click.option("--seeds", default=C.STUDY_SEEDS, show_default=True, help="e.g. 0-9 or 0,3,5.")
 @click.option("--baselines", default="", help=f"Also run any of {_csv(C.BASELINES)}.")
 @click.option("--epochs", type=int, default=C.EPOCHS, show_default=True)
 @click.option("--hidden", default=HIDDEN_DEFAULT, show_default=True)
+@click.option("--importance", type=click.Choice(C.IMPORTANCE_VARIANTS), default=C.IMPORTANCE,
+              show_default=True, help="The variant whose ranking each run reports (every "
+                                      "variant is scored on validation rows regardless).")
+@click.option("--lr", type=float, default=C.LEARNING_RATE, show_default=True)
+@click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
+              show_default=True, help="'batch' replicates the published code's softmax.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Study folder; a rerun skips finished runs.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Parallel runs.")
@@ -32,8 +40,8 @@ _csv = ",".join
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--quiet", "-q", is_flag=True)
 @fails_cleanly
-def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, out_dir, jobs,
-          scheduler, data_dir, quiet):
+def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, importance, lr,
+          softmax_axis, out_dir, jobs, scheduler, data_dir, quiet):
     """Run the paper's grid: data sets x methods x densities x L2 x seeds.
 
     Each run is written atomically to its own file under OUT/runs; a killed study restarted
@@ -46,7 +54,7 @@ def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, o
       sparsefs study --datasets madelon,yale --data-dir ../shared/data --seeds 0-9 \\
           --scheduler local --jobs 2 --out results/study1
     """
-    from ..experiments.study import StudySpec, parse_floats, parse_seeds, run_study
+    from ..experiments.study import StudySpec, parse_densities, parse_floats, parse_seeds, run_study
 
     def show(ev):
         if quiet:
@@ -63,8 +71,9 @@ def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, o
                        err=True)
 
     spec = StudySpec(datasets=datasets.split(","), methods=methods,
-                     densities=parse_floats(densities), l2s=parse_floats(l2s),
+                     densities=parse_densities(densities), l2s=parse_floats(l2s),
                      seeds=parse_seeds(seeds), out_dir=out_dir, epochs=epochs, hidden=hidden,
+                     importance=importance, learning_rate=lr, softmax_axis=softmax_axis,
                      jobs=jobs, scheduler=scheduler, data_dir=data_dir,
                      baselines=tuple(b for b in baselines.split(",") if b))
     res = run_study(spec, progress=show)

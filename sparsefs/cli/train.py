@@ -13,8 +13,8 @@ from ._options import check_training_args, common, fails_cleanly, training_optio
 @training_options
 @common
 @fails_cleanly
-def train(data, method, density, metric, k, epochs, l2, batch_size, hidden, data_dir, target,
-          seed, quiet, output):
+def train(data, method, density, metric, k, epochs, l2, batch_size, hidden, importance, lr,
+          softmax_axis, data_dir, target, seed, quiet, output):
     """Train a sparse MLP, rank the features, evaluate the top K with an SVM.
 
     Prints accuracy for both metrics and the FLOPs and bytes of this run next to the dense
@@ -40,7 +40,8 @@ def train(data, method, density, metric, k, epochs, l2, batch_size, hidden, data
     try:
         result = run_job(dataset, method=method.lower(), density=density, metric=metric.lower(),
                          k=k, epochs=epochs, seed=seed, l2=l2, batch_size=batch_size,
-                         hidden=hidden_sizes, progress=bar).to_dict()
+                         hidden=hidden_sizes, importance=importance, learning_rate=lr,
+                         softmax_axis=softmax_axis, progress=bar).to_dict()
     finally:
         bar.close()
     click.echo(format_train_summary(result))

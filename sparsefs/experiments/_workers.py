@@ -10,6 +10,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .. import _config as C
 from ..data.writers import write_json_atomic
 from ..errors import InputError
 
@@ -127,7 +128,10 @@ def _compute(task, settings, data_arg, data_dir, threads):
     record = run_job(ds, method=task["method"], density=task["density"], metric="attr", k=k,
                      epochs=settings["epochs"], seed=task["seed"], l2=task["l2"],
                      batch_size=settings["batch_size"], hidden=tuple(settings["hidden"]),
-                     update_every=settings["update_every"], max_time=settings["max_time"])
+                     update_every=settings["update_every"], max_time=settings["max_time"],
+                     importance=settings.get("importance", C.IMPORTANCE),
+                     learning_rate=settings.get("learning_rate", C.LEARNING_RATE),
+                     softmax_axis=settings.get("softmax_axis", "class"))
     record.sweep = {m: accuracy_sweep(X_tr, ds.y_train, X_te, ds.y_test, r,
                                       settings["k_sweep"])
                     for m, r in record.rankings.items()}

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import __version__
 from .. import _config as C
-from .._config import METRICS
+from .._config import IMPORTANCE_VARIANTS, METRICS
 from .._selector import SparseFeatureSelector, rank_features
 from ..data.scaling import fit_scale
 from ..nn import accounting
@@ -20,7 +20,9 @@ from .records import RunRecord
 
 def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None,
             epochs=C.EPOCHS, seed=0, l2=C.L2, batch_size=None, hidden=C.HIDDEN,
-            update_every=C.UPDATE_EVERY, progress=None, max_time=None):
+            update_every=C.UPDATE_EVERY, progress=None, max_time=None,
+            importance=C.IMPORTANCE, learning_rate=C.LEARNING_RATE, softmax_axis="class",
+            score_variants=True):
     """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC.
 
     Parameters
@@ -36,6 +38,15 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         The data set's paper batch size by default.
     progress : callable(dict) -> bool, optional
         Per-epoch callback (see ``train_mlp``).
+    importance : one of ``IMPORTANCE_VARIANTS``
+        The accumulation whose ranking the record reports.
+    learning_rate : float
+    softmax_axis : {"class", "batch"}
+        "batch" replicates the published code's training loss (see ``SparseFeatureSelector``).
+    score_variants : bool
+        Also score the top ``k`` of every importance variant and metric with the SVC, on the
+        network's validation rows (trained on its training rows) and on the test split, into
+        ``variants``; choices between variants are made on the validation numbers.
 
     Returns
     -------
@@ -48,8 +59,10 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     sel = SparseFeatureSelector(
         n_features_to_select=k, method=method, density=density, metric=metric,
         hidden_layer_sizes=tuple(hidden), max_iter=epochs,
-        batch_size=batch_size, l2=l2, update_every=update_every,
-        standardize=False, max_time=max_time, callback=progress, random_state=seed)
+        batch_size=batch_size, l2=l2, update_every=update_every, importance=importance,
+        learning_rate_init=learning_rate, softmax_axis=softmax_axis, standardize=False,
+        max_time=max_time,
+        callback=progress, random_state=seed)
     sel.fit(X_tr, dataset.y_train)
     train_seconds = sel.result_.seconds
     net = sel.network_
@@ -78,6 +91,12 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         image_shape=list(dataset.image_shape) if dataset.image_shape else None,
         feature_names=dataset.feature_names,
         accuracy=accuracy,
+        importance=importance,
+        learning_rate=float(learning_rate),
+        softmax_axis=softmax_axis,
+        variants=score_all_variants(sel, X_tr, dataset.y_train, X_te, dataset.y_test, k)
+        if score_variants else None,
+        published_best_epoch=int(sel.result_.published_best_epoch),
         best_epoch=int(sel.best_epoch_),
         epochs_run=int(sel.n_iter_),
         stopped_by=sel.result_.stopped_by,
@@ -104,3 +123,27 @@ def resources(network, counters):
                    "param_bytes_dense": accounting.dense_param_bytes(
                        shapes, opt, np.dtype(network.dtype).itemsize),
                    "peak_rss_bytes": accounting.peak_rss_bytes()}}
+
+
+def score_all_variants(sel, X_train, y_train, X_test, y_test, k):
+    """``{variant: {metric: {"val": acc, "test": acc}}}`` for the top ``k`` of every variant.
+
+    "val": SVC trained on the network's training rows of ``X_train``, scored on its
+    validation rows (the only numbers a choice between variants may use); "test": trained on
+    all of ``X_train``, scored on the test split. Identical top-k sets are scored once.
+    """
+    tr, va = sel.train_indices_, sel.validation_indices_
+    cache = {}
+
+    def score(features):
+        key = tuple(sorted(features.tolist()))
+        if key not in cache:
+            val = (svc_accuracy(X_train[tr], y_train[tr], X_train[va], y_train[va], features)
+                   if len(va) and len(np.unique(y_train[tr])) > 1 else None)
+            cache[key] = {"val": val,
+                          "test": svc_accuracy(X_train, y_train, X_test, y_test, features)}
+        return cache[key]
+
+    return {variant: {m: score(rank_features(sel.all_scores_[m][variant])[:k])
+                      for m in METRICS}
+            for variant in IMPORTANCE_VARIANTS}

@@ -23,7 +23,9 @@ class RunRecord:
     "strength", or "score" for a baseline); ``sweep[metric]`` maps str(K) to accuracy.
     ``flops`` holds ``train``, ``train_dense``, ``ratio``, ``by_phase``, ``by_phase_dense``;
     ``memory`` holds ``param_bytes``, ``param_bytes_dense``, ``peak_rss_bytes`` (bytes);
-    ``seconds`` holds ``train`` and ``total``.
+    ``seconds`` holds ``train`` and ``total``. ``variants[variant][metric]`` holds the SVC
+    accuracy of that importance variant's top K on the validation rows ("val") and on the
+    test split ("test").
     """
 
     dataset: str
@@ -50,8 +52,13 @@ class RunRecord:
     image_shape: list | None = None
     feature_names: list | None = None
     accuracy: dict | None = None
+    importance: str | None = None
+    learning_rate: float | None = None
+    softmax_axis: str | None = None
+    variants: dict | None = None
     sweep: dict | None = None
     best_epoch: int | None = None
+    published_best_epoch: int | None = None
     epochs_run: int | None = None
     stopped_by: str | None = None
     best_val_loss: float | None = None

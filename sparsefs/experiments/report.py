@@ -21,6 +21,7 @@ from .plots import write_plots
 from .records import RunRecord
 from .tables import fmt as _f
 from .tables import markdown_table as _md_table
+from .variants import mean_variants, variants_section
 
 
 def load_runs(out_dir):
@@ -70,7 +71,7 @@ def make_cells(runs):
             "dataset": dataset, "method": method, "kind": recs[0].kind, "density": dens,
             "l2": l2, "seeds": sorted(by_seed), "n": len(recs), "k": recs[0].k,
             "mean_val_loss": None if None in losses else float(np.mean(losses)),
-            "acc": acc, "sweep": sweep,
+            "acc": acc, "sweep": sweep, "variants": mean_variants(recs),
             **{name: _mean([r.get(*path) for r in recs]) for name, path in (
                 ("flops_train", ("flops", "train")), ("flops_ratio", ("flops", "ratio")),
                 ("param_bytes", ("memory", "param_bytes")),
@@ -154,7 +155,7 @@ def summarize(out_dir):
     manifest = out / MANIFEST
     settings = json.loads(manifest.read_text()) if manifest.exists() else None
     return {"rows": rows, "columns": [c[2] for c in columns], "datasets": datasets,
-            "ranks": ranks, "cells": cells, "settings": settings}
+            "ranks": ranks, "cells": cells, "chosen": chosen, "settings": settings}
 
 
 def format_table(summary):
@@ -195,6 +196,9 @@ def _report_md(summary):
     parts += ["", "## Average rank over data sets (1 = best)", ""]
     parts.append(_md_table(["K", *summary["columns"]], [
         [kk, *(_f(summary["ranks"][kk].get(c)) for c in summary["columns"])] for kk in ks]))
+    chosen_nn = {(r["dataset"], r["method"]): r for r in summary["rows"]
+                 if r["metric"] != "score"}
+    parts += ["", *variants_section([summary["chosen"][key] for key in chosen_nn])]
     flops5 = {(r["dataset"], r["column"]): r["mean"] for r in load_paper_results("5")}
     parts += ["", "## Resources per run (means over the chosen cell's seeds)", ""]
     parts.append(_md_table(

@@ -68,6 +68,42 @@ def parse_floats(spec):
                          "0.5,0.2.") from None
 
 
+#: The density token that means "the paper's chosen density for this data set and method".
+PAPER_DENSITY = "paper"
+
+
+def parse_densities(spec):
+    """Densities from "paper,0.2" or an iterable: floats, and ``PAPER_DENSITY`` as is."""
+    items = _items(spec)
+    numbers = parse_floats([v for v in items if str(v).strip().lower() != PAPER_DENSITY])
+    paper = [PAPER_DENSITY] if any(str(v).strip().lower() == PAPER_DENSITY for v in items) else []
+    return paper + numbers
+
+
+def paper_density(dataset, method):
+    """1 - the sparsity the paper chose for ``method``'s attribution column on ``dataset``
+    (Table 6), or None where the paper has no such row. The MNIST test-set subset takes the
+    full MNIST's choice."""
+    from .paper import METHOD_LABEL, load_paper_results
+
+    name = {"mnist_test10k": "mnist"}.get(dataset, dataset)
+    column = f"{METHOD_LABEL[method]}-Attr"
+    for row in load_paper_results("6"):
+        if row["dataset"] == name and row["column"] == column and row["sparsity"] is not None:
+            return round(1.0 - row["sparsity"], 6)
+    return None
+
+
+def _densities_for(dataset, method, densities):
+    """The grid's densities for one (data set, method), ``PAPER_DENSITY`` resolved, no repeats."""
+    out = []
+    for d in densities:
+        d = paper_density(dataset, method) if d == PAPER_DENSITY else d
+        if d is not None and d not in out:
+            out.append(float(d))
+    return out
+
+
 def _items(spec):
     """The non-empty items of "a,b,c" or of an iterable."""
     items = spec.split(",") if isinstance(spec, str) else spec
@@ -90,7 +126,8 @@ def plan_study(datasets, methods, densities, l2s, seeds, baselines=()):
     ----------
     datasets : list of str
         Canonical data-set names (as used in file names).
-    methods, densities, l2s, seeds, baselines : lists of the grid's values.
+    methods, densities, l2s, seeds, baselines : lists of the grid's values; densities may hold
+        ``PAPER_DENSITY``, the paper's choice per data set and method (Table 6).
 
     Returns
     -------
@@ -100,8 +137,8 @@ def plan_study(datasets, methods, densities, l2s, seeds, baselines=()):
     for name in datasets:
         for seed in seeds:
             for method in methods:
-                cells = [(1.0, l2) for l2 in l2s] if method == "dense" else \
-                    [(d, l2) for d in densities for l2 in l2s]
+                dens = [1.0] if method == "dense" else _densities_for(name, method, densities)
+                cells = [(d, l2) for d in dens for l2 in l2s]
                 for density, l2 in cells:
                     tasks.append({"key": run_key(name, method, density, l2, seed),
                                   "dataset": name, "kind": "nn", "method": method,
@@ -123,11 +160,13 @@ class StudySpec:
         Data-set names or file paths (see ``sparsefs.data.load_dataset``).
     methods : subset of ``METHODS``
     densities, l2s : lists of float, or comma-separated strings
-        Grid of densities (ignored by "dense") and coupled L2 strengths.
+        Grid of densities (ignored by "dense") and coupled L2 strengths; "paper" among the
+        densities means the paper's chosen density per data set and method (Table 6).
     seeds : list of int, or a spec for :func:`parse_seeds` ("0-9")
     baselines : subset of ``BASELINES``
         Classical rankings, one task per (data set, seed).
-    epochs, hidden, batch_size, update_every, max_time : passed to ``run_job``.
+    epochs, hidden, batch_size, update_every, max_time, importance, learning_rate,
+    softmax_axis : passed to ``run_job``.
     k : int, optional
         Features evaluated; each data set's paper K (100, madelon 20) by default.
     k_sweep : list of int
@@ -157,6 +196,9 @@ class StudySpec:
     batch_size: int = None
     update_every: int = C.UPDATE_EVERY
     max_time: float = None
+    importance: str = C.IMPORTANCE
+    learning_rate: float = C.LEARNING_RATE
+    softmax_axis: str = "class"
     k_sweep: tuple = C.K_SWEEP
     out_dir: object = "study"
     jobs: int = 1
@@ -175,7 +217,8 @@ class StudySpec:
                 "k": None if self.k is None else int(self.k),
                 "batch_size": None if self.batch_size is None else int(self.batch_size),
                 "update_every": int(self.update_every), "max_time": self.max_time,
-                "k_sweep": k_sweep}
+                "importance": self.importance, "learning_rate": float(self.learning_rate),
+                "softmax_axis": self.softmax_axis, "k_sweep": k_sweep}
 
     def threads_per_task(self):
         if self.threads is not None:
@@ -251,13 +294,15 @@ def _check_grid(methods, densities, l2s, seeds, baselines, k_sweep, jobs, schedu
     if bad:
         raise InputError(f"Unknown method or baseline {', '.join(bad)}; methods are "
                          f"{', '.join(METHODS)} and baselines {', '.join(BASELINES)}.")
-    densities = sorted(set(parse_floats(densities)), reverse=True)
+    densities = parse_densities(densities)
+    paper = densities[:1] if densities[:1] == [PAPER_DENSITY] else []
+    densities = paper + sorted(set(densities[len(paper):]), reverse=True)
     l2s = sorted(set(parse_floats(l2s)))
     if not methods and not baselines:
         raise InputError("The study has no method and no baseline; give at least one.")
     if any(m != "dense" for m in methods) and not densities:
         raise InputError("SET and RigL need at least one density; give e.g. 0.5,0.2.")
-    if any(not 0 < d <= 1 for d in densities):
+    if any(not 0 < d <= 1 for d in densities[len(paper):]):
         raise InputError(f"Densities {densities} must lie in (0, 1]; 0.2 keeps 20% of weights.")
     if methods and (not l2s or any(v < 0 for v in l2s)):
         raise InputError(f"L2 strengths {l2s} must be one or more numbers >= 0.")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._config import METRICS
+from .._config import METRICS, PUBLISHED_FORCED_EPOCHS
 from .kernels import products
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ class ImportanceAccumulator:
     """Both metrics of every training mini-batch, summed the ways the variants need.
 
     Per metric it keeps (d,) float64 sums: of the last mini-batch, of the current epoch, of all
-    epochs so far, and, frozen at the best epoch, the sum up to it and that epoch's own sum.
+    epochs so far, and, frozen at the best epoch, the sum up to it and that epoch's own sum;
+    and, frozen at the published code's best epoch (see :meth:`end_epoch`), the sum of the
+    epochs before it.
 
     Parameters
     ----------
@@ -108,6 +110,8 @@ class ImportanceAccumulator:
 
         self.last, self.epoch, self.total = zeros(), zeros(), zeros()
         self.to_best, self.best_epoch = zeros(), zeros()
+        self.before_published_best = zeros()
+        self.published_best_epoch, self._published_best_loss = 0, np.inf
 
     def add_batch(self, network, XT):
         """Score the mini-batch of the last ``network.forward(XT)``, before the weights move."""
@@ -120,8 +124,18 @@ class ImportanceAccumulator:
         for m in METRICS:
             self.epoch[m] += self.last[m]
 
-    def end_epoch(self):
-        """Fold the epoch's sums into the running total."""
+    def end_epoch(self, epoch=None, val_loss=None):
+        """Fold the epoch's sums into the running total.
+
+        With ``epoch`` (1-based) and its ``val_loss``, also apply the published code's best
+        rule first: the epoch is its best when ``val_loss`` is below the last best's or it is
+        one of the first ``PUBLISHED_FORCED_EPOCHS``; its window is the epochs before the best.
+        """
+        if epoch is not None and (val_loss < self._published_best_loss
+                                  or epoch <= PUBLISHED_FORCED_EPOCHS):
+            self._published_best_loss, self.published_best_epoch = val_loss, epoch
+            for m in METRICS:
+                self.before_published_best[m][:] = self.total[m]
         for m in METRICS:
             self.total[m] += self.epoch[m]
 
@@ -138,7 +152,10 @@ class ImportanceAccumulator:
     def scores(self):
         """``{metric: {variant: (d,) float64}}`` for the variants of ``IMPORTANCE_VARIANTS``:
         ``sum_to_best`` (every mini-batch of epochs 1..best), ``best_epoch`` (that epoch's
-        only) and ``last_batch`` (the final mini-batch)."""
+        only), ``last_batch`` (the final mini-batch), ``published`` (epochs before the
+        published rule's best) and ``all_epochs`` (every epoch run)."""
         return {m: {"sum_to_best": self.to_best[m].copy(),
                     "best_epoch": self.best_epoch[m].copy(),
-                    "last_batch": self.last[m].copy()} for m in METRICS}
+                    "last_batch": self.last[m].copy(),
+                    "published": self.before_published_best[m].copy(),
+                    "all_epochs": self.total[m].copy()} for m in METRICS}

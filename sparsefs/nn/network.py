@@ -11,13 +11,10 @@ import scipy.sparse as sp
 from .dense_layer import DenseLayer
 from .init import init_values, layer_nnz
 from .kernels import products
+from .losses import PROB_FLOOR, ClassSoftmaxCE, softmax_columns
 from .optim import Optimizer
 from .sparse_layer import SparseLayer
 from .topology.positions import random_keys
-
-# Floor of a probability before its log, so a saturated softmax gives a large finite loss
-# instead of inf (float32 underflows to 0 near 1e-45; 1e-12 keeps the loss below ~28).
-PROB_FLOOR = 1e-12
 
 
 class MLP:
@@ -27,12 +24,17 @@ class MLP:
     ----------
     layers : list of Layer (sparsefs.nn.layer)
         Consecutive layers; ``layers[k].n_out == layers[k + 1].n_in``.
+    loss : ClassSoftmaxCE or BatchSoftmaxCE (sparsefs.nn.losses), optional
+        The training loss; the class softmax by default. The forward pass always leaves class
+        probabilities in the output buffer (for attribution and prediction).
     """
 
-    def __init__(self, layers):
+    def __init__(self, layers, loss=None):
         self.layers = list(layers)
         self.dtype = self.layers[0].dtype
+        self.loss_fn = loss or ClassSoftmaxCE()
         self._buffers = {}
+        self._logits = {}
 
     @property
     def n_features(self):
@@ -81,21 +83,23 @@ class MLP:
             if k < len(self.layers) - 1:
                 np.maximum(acts[k], 0, out=acts[k])
             inp = acts[k]
+        if self.loss_fn.needs_logits:
+            batch = XT.shape[1]
+            if batch not in self._logits:
+                self._logits[batch] = np.empty_like(acts[-1])
+            np.copyto(self._logits[batch], acts[-1])
         softmax_columns(acts[-1])
         return acts[-1]
 
     def backward(self, XT, y):
         """One optimizer step from the last :meth:`forward` on XT; returns the mean CE loss.
 
-        ``y`` (batch,) int labels. The output gradient is ``(P - onehot(y)) / batch``.
+        ``y`` (batch,) int labels. The output gradient comes from the loss, ``(P - onehot(y)) /
+        batch`` for the class softmax.
         """
         batch = XT.shape[1]
         _, acts, grads = self.buffers(batch)
-        loss = cross_entropy(acts[-1], y)
-        g = grads[-1]
-        np.copyto(g, acts[-1])
-        g[y, np.arange(batch)] -= 1.0
-        g /= batch
+        loss = self.loss_fn.value_and_grad(acts[-1], y, grads[-1], self._logits.get(batch))
         self.optimizer.begin_step()
         for k in range(len(self.layers) - 1, -1, -1):
             inp = XT if k == 0 else acts[k - 1]
@@ -120,30 +124,29 @@ class MLP:
         return out
 
     def loss(self, X, y, batch=1024):
-        """Mean cross-entropy on (X, y) without any update."""
+        """Mean training loss on (X, y) without any update (cross-entropy of the class
+        softmax; the batch-softmax loss on mini-batches of its own ``eval_batch``)."""
+        if self.loss_fn.needs_logits:
+            return self._batch_loss(X, y, self.loss_fn.eval_batch)
         P = self.predict_proba(X, batch)
         return float(-np.mean(np.log(np.maximum(P[np.arange(len(y)), y], PROB_FLOOR))))
+
+    def _batch_loss(self, X, y, batch):
+        """Sample-weighted mean of the loss of each mini-batch of ``batch`` rows, in order."""
+        n, total = X.shape[0], 0.0
+        for s in range(0, n, batch):
+            rows = np.arange(s, min(n, s + batch))
+            self.forward(self.batch_input(X, rows))
+            total += self.loss_fn.value(self._logits[len(rows)], y[rows]) * len(rows)
+        return total / n
 
     def nbytes(self):
         """Bytes of all layer arrays: weights, indices, optimizer state (no activations)."""
         return sum(layer.nbytes() for layer in self.layers)
 
 
-def softmax_columns(Z):
-    """In place, ``Z[:, b] = softmax(Z[:, b])`` over classes; Z is (C, batch)."""
-    Z -= Z.max(axis=0, keepdims=True)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=0, keepdims=True)
-
-
-def cross_entropy(P, y):
-    """Mean of ``-log P[y_b, b]`` over the batch; P is (C, batch)."""
-    picked = P[y, np.arange(P.shape[1])]
-    return float(-np.mean(np.log(np.maximum(picked, PROB_FLOOR))))
-
-
 def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0.2,
-              optimizer=None, rng=None, dtype=np.float32):
+              optimizer=None, rng=None, dtype=np.float32, loss=None):
     """A freshly initialised MLP: sparse ERK layers for "set"/"rigl", dense for "dense".
 
     Parameters
@@ -158,6 +161,7 @@ def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0
         Shared by all layers; Adam with the paper's settings by default.
     rng : numpy.random.Generator
     dtype : float32 or float64
+    loss : training loss (``sparsefs.nn.losses``), optional; the class softmax by default.
 
     Returns
     -------
@@ -174,11 +178,11 @@ def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0
             W = init_values(n_in, n_in * n_out, rng, dtype).reshape(n_in, n_out)
             b = init_values(n_in, n_out, rng, dtype)
             layers.append(DenseLayer(W, b, optimizer))
-        return MLP(layers)
+        return MLP(layers, loss)
     counts = layer_nnz(shapes, density)
     for (n_in, n_out), nnz in zip(shapes, counts):
         keys = random_keys(n_in, n_out, nnz, rng)
         values = init_values(n_in, nnz, rng, dtype)
         b = init_values(n_in, n_out, rng, dtype)
         layers.append(SparseLayer(n_in, n_out, keys, values, b, optimizer))
-    return MLP(layers)
+    return MLP(layers, loss)

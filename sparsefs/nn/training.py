@@ -93,6 +93,7 @@ class TrainResult:
     counters: Counters
     seconds: float
     stopped_by: str = field(default="epochs")
+    published_best_epoch: int = 0
 
 
 class EarlyStopping:
@@ -158,11 +159,11 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
         importance.start_epoch()
         train_loss, zeta = _run_epoch(network, X_tr, y_tr, batch, total_steps, rule,
                                       importance, counters, zeta, rng)
-        importance.end_epoch()
         val_loss = train_loss
         if len(y_val):
             val_loss = network.loss(X_val, y_val)
             counters.eval_samples += len(y_val)
+        importance.end_epoch(epoch, val_loss)
         row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
                "seconds": time.perf_counter() - start}
@@ -177,7 +178,8 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     counters.attribution_samples = importance.samples
     return TrainResult(network=network, history=history, best_epoch=stopping.best_epoch,
                        epochs_run=epoch, scores=importance.scores(), counters=counters,
-                       seconds=time.perf_counter() - start, stopped_by=stopped_by)
+                       seconds=time.perf_counter() - start, stopped_by=stopped_by,
+                       published_best_epoch=importance.published_best_epoch)
 
 
 def _run_epoch(network, X, y, batch, total_steps, rule, importance, counters, zeta, rng):
