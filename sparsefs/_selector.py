@@ -103,7 +103,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Present when X has string column names.
     classes_ : ndarray of shape (n_classes,)
     network_ : sparsefs.nn.MLP
-        The trained network at its best epoch.
+        The trained network at its best epoch; it standardizes its input itself, so
+        ``network_.predict_proba(X)`` takes the raw X.
     history_ : dict of str to list
         Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``nnz``, ``zeta``, ``seconds``.
     best_epoch_ : int
@@ -213,7 +214,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
             raise ValueError(f"n_features_to_select={n_select} is larger than the number of "
                              f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
         y_enc = encoder.transform(y).astype(np.int64)
-        Xn = self._network_input(X)
+        Xn, scaler = self._network_input(X)
         rng = np.random.default_rng(self._seed())
         hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
         optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
@@ -222,14 +223,16 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.network_ = build_mlp(X.shape[1], len(self.classes_), hidden, self.method,
                                   self.density, optimizer, rng, np.dtype(self.dtype),
                                   loss=make_loss(self.softmax_axis, batch))
+        if scaler is not None:
+            self.network_.set_input_scaling(scaler.mean_, scaler.scale_)
         tr, va = split_train_validation(X.shape[0], y_enc, self.validation_fraction, rng)
         config = TrainConfig(method=self.method, epochs=self.max_iter, batch_size=batch,
                              update_every=self.update_every, zeta=self.zeta,
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
                              max_time=self.max_time,
                              attribution=self.attribution or self.metric == "attr")
-        result = train_mlp(self.network_, Xn[tr], y_enc[tr], Xn[va], y_enc[va], config, rng,
-                           progress=self._progress)
+        result = train_mlp(self.network_, Xn, y_enc, Xn, y_enc, config, rng,
+                           progress=self._progress, train_rows=tr, val_rows=va)
         self.result_ = result
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
@@ -267,17 +270,18 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         return int(rs.randint(2**31 - 1))  # a RandomState instance
 
     def _network_input(self, X):
-        """X as the network reads it: ``dtype``, C-contiguous or CSR, standardized if asked."""
+        """(X as the network reads it, standardizer or None): ``dtype`` C-contiguous or CSR
+        with sorted indices. Standardizing is folded into the mini-batch gather, so dense X
+        in float32 or float64 is read as given, never copied."""
         dtype = np.dtype(self.dtype)
         if sp.issparse(X):
             X = sp.csr_matrix(X, dtype=dtype)
-            if self.standardize:
-                return Standardizer().fit(X).transform(X, dtype)
             X.sort_indices()
-            return X
-        if self.standardize:
-            return Standardizer().fit(X).transform(X, dtype)
-        return np.ascontiguousarray(X, dtype=dtype)
+        elif not self.standardize:
+            X = np.ascontiguousarray(X, dtype=dtype)
+        else:
+            X = np.ascontiguousarray(X)
+        return X, (Standardizer().fit(X) if self.standardize else None)
 
     def _progress(self, row):
         if self.verbose:

@@ -2,13 +2,17 @@
 experiments, and the paper's per-data-set rule (standard, or min-max for MNIST-like images).
 
 Statistics and arithmetic are float64 whatever the input, so float32 data is scaled as
-accurately as float64 data; the result is cast once, to the dtype asked for.
+accurately as float64 data; the result is cast once, to the dtype asked for. Dense data is
+never copied to float64 as a whole: Numba kernels accumulate and scale it in place of numpy's
+temporaries, with bit-identical results (``_kernels``), so scaling costs one output array.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+
+from . import _kernels
 
 
 class Standardizer:
@@ -31,9 +35,9 @@ class Standardizer:
             std = np.sqrt(np.maximum(sq - mean**2, 0))
             self.mean_ = None
         else:
-            X = np.asarray(X, dtype=np.float64)
-            std = X.std(axis=0)
-            self.mean_ = X.mean(axis=0)
+            X = _dense_float(X)
+            self.mean_, std = np.empty(X.shape[1]), np.empty(X.shape[1])
+            _kernels.column_mean_std(X, self.mean_, std)
         self.scale_ = np.where(std > 0, std, 1.0)
         return self
 
@@ -43,8 +47,18 @@ class Standardizer:
             X = sp.csr_matrix(X @ sp.diags(1.0 / self.scale_), dtype=dtype)
             X.sort_indices()
             return X
-        X = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
-        return np.ascontiguousarray(X, dtype=dtype)
+        X = _dense_float(X)
+        out = np.empty(X.shape, dtype=dtype)
+        _kernels.scale_rows(X, self.mean_, self.scale_, out)
+        return out
+
+
+def _dense_float(X):
+    """X as a C-contiguous float32 or float64 array, copied only when it is neither."""
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return np.ascontiguousarray(X)
 
 
 def standardize(X, dtype=np.float32):

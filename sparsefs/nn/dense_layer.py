@@ -6,7 +6,7 @@ same in-place optimizer kernel, so a ratio sparse/dense measures sparsity, not w
 
 import numpy as np
 
-from .kernels import fused
+from .kernels import fused, products
 from .optim import Optimizer
 
 
@@ -61,6 +61,10 @@ class DenseLayer:
     def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT``: GT (n_out, b) -> dXT (n_in, b)."""
         np.matmul(self.W, GT, out=dXT)
+
+    def input_grad_abs_sum(self, GT: np.ndarray, scale: float, out: np.ndarray) -> None:
+        """``out[i] += scale * sum_b |(W GT)[i, b]|``; the dense baseline forms ``W GT``."""
+        products.add_abs_row_sums(self.W @ GT, scale, out)
 
     def weight_grad(self, XT: np.ndarray, GT: np.ndarray) -> np.ndarray:
         """Loss gradient of every weight, (n_in * n_out,), row-major, without L2."""

@@ -22,7 +22,7 @@ from .kernels import products
 if TYPE_CHECKING:
     from .network import MLP
 
-# Bound on the (d, classes * batch) input-gradient block, so many classes x wide data stay small.
+# Bound on a hidden layer's (width, classes * batch) gradient block, so many classes stay small.
 ATTRIBUTION_BLOCK_BYTES = 64 << 20
 
 
@@ -55,18 +55,20 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
     P = acts[-1]
     C = P.shape[0]
     itemsize = np.dtype(network.dtype).itemsize
-    per_class = max(1, min(C, ATTRIBUTION_BLOCK_BYTES // max(1, d * batch * itemsize)))
+    # The first layer's input gradient is reduced into ``out`` as it is formed, so the widest
+    # block held is a hidden layer's (width, classes * batch).
+    widest = max([layer.n_in for layer in network.layers[1:]], default=1)
+    per_class = max(1, min(C, ATTRIBUTION_BLOCK_BYTES // max(1, widest * batch * itemsize)))
     for c0 in range(0, C, per_class):
         classes = np.arange(c0, min(C, c0 + per_class))
         G = class_cotangents(P, classes)
-        for k in range(len(network.layers) - 1, -1, -1):
+        for k in range(len(network.layers) - 1, 0, -1):
             layer = network.layers[k]
             dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
             layer.input_grad(G, dX)
-            if k > 0:
-                products.relu_backward(np.tile(acts[k - 1], len(classes)), dX)
+            products.relu_backward(np.tile(acts[k - 1], len(classes)), dX)
             G = dX
-        products.add_abs_row_sums(G, 1.0 / batch, out)
+        network.layers[0].input_grad_abs_sum(G, 1.0 / batch, out)
     return out
 
 

@@ -51,6 +51,10 @@ class Layer(Protocol):
     def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT`` without touching the weights: GT (n_out, b) -> dXT (n_in, b)."""
 
+    def input_grad_abs_sum(self, GT: np.ndarray, scale: float, out: np.ndarray) -> None:
+        """``out[i] += scale * sum_b |(W GT)[i, b]|``: the input gradient reduced to (n_in,)
+        float64, as attribution needs it; a sparse layer never stores ``W GT``."""
+
     def weight_grad(self, XT: np.ndarray, GT: np.ndarray) -> np.ndarray:
         """Loss gradient of every stored weight, (nnz,), in storage order, without L2."""
 

@@ -16,6 +16,11 @@ from .optim import Optimizer
 from .sparse_layer import SparseLayer
 from .topology.positions import random_keys
 
+#: Rows per prediction mini-batch, and the most bytes its input block (d, batch) may take:
+#: at 200,000 inputs a 1,024-row block alone would be 800 MB.
+EVAL_BATCH = 1024
+EVAL_BATCH_BYTES = 64 << 20
+
 
 class MLP:
     """Multilayer perceptron ``d -> h_1 -> ... -> C``.
@@ -33,8 +38,9 @@ class MLP:
         self.layers = list(layers)
         self.dtype = self.layers[0].dtype
         self.loss_fn = loss or ClassSoftmaxCE()
-        self._buffers = {}
+        self._capacity, self._views = 0, {}
         self._logits = {}
+        self.input_scaling = None
 
     @property
     def n_features(self):
@@ -53,22 +59,68 @@ class MLP:
         return self.layers[0].optimizer
 
     def buffers(self, batch):
-        """Per-batch-size work arrays: ``acts[k]`` (n_out_k, batch) and ``grads[k]`` alike."""
-        if batch not in self._buffers:
-            acts = [np.empty((layer.n_out, batch), dtype=self.dtype) for layer in self.layers]
-            grads = [np.empty_like(a) for a in acts]
-            xt = np.empty((self.n_features, batch), dtype=self.dtype)
-            self._buffers[batch] = (xt, acts, grads)
-        return self._buffers[batch]
+        """Work arrays for a mini-batch of ``batch`` samples: ``(xt, acts, grads)`` with xt
+        (d, batch) and ``acts[k]``, ``grads[k]`` (n_out_k, batch), all C-contiguous.
+
+        One set of flat arrays, sized for the largest batch met so far, backs every batch
+        size: smaller batches (the last partial one, validation) get views of its first
+        elements, so no (d, batch) array is allocated per batch size.
+        """
+        if batch > self._capacity:
+            widths = [self.n_features, *(layer.n_out for layer in self.layers)]
+            self._flat = [np.empty(w * batch, dtype=self.dtype) for w in widths]
+            self._flat_grads = [np.empty(w * batch, dtype=self.dtype) for w in widths[1:]]
+            self._capacity, self._views = batch, {}
+        if batch not in self._views:
+            def view(flat):
+                return flat[: flat.size // self._capacity * batch].reshape(-1, batch)
+
+            self._views[batch] = (view(self._flat[0]), [view(f) for f in self._flat[1:]],
+                                  [view(f) for f in self._flat_grads])
+        return self._views[batch]
+
+    def release_buffers(self):
+        """Drop the work arrays (the next step allocates them again): a trained network then
+        holds only its parameters, not (d, batch) scratch."""
+        self._capacity, self._views, self._logits = 0, {}, {}
+        self._flat = self._flat_grads = None
+
+    def eval_batch(self, limit=EVAL_BATCH):
+        """Mini-batch size of prediction: ``limit`` rows, fewer for wide inputs so the input
+        block stays within ``EVAL_BATCH_BYTES``."""
+        per_row = self.n_features * np.dtype(self.dtype).itemsize
+        return int(max(1, min(limit, EVAL_BATCH_BYTES // per_row)))
+
+    def set_input_scaling(self, mean, scale):
+        """Standardize every input as it is gathered: ``(x - mean) / scale`` per feature, in
+        float64 (``mean`` None for sparse input, which is only scaled). The raw X is then
+        what training and prediction read; it is never copied. ``scale`` None turns it off.
+        """
+        if scale is None:
+            self.input_scaling = None
+            return
+        scale = np.ascontiguousarray(scale, dtype=np.float64)
+        mean = None if mean is None else np.ascontiguousarray(mean, dtype=np.float64)
+        self.input_scaling = (mean, scale, 1.0 / scale)
 
     def batch_input(self, X, rows):
-        """Rows ``rows`` of X (n, d), dense or CSR, as the feature-major input (d, batch)."""
+        """Rows ``rows`` of X (n, d), dense or CSR, as the feature-major input (d, batch),
+        standardized on the way when :meth:`set_input_scaling` was called."""
         xt = self.buffers(len(rows))[0]
         rows = np.asarray(rows, dtype=np.int64)
+        scaling = self.input_scaling
         if sp.issparse(X):
-            products.gather_csr_rows_t(X.indptr, X.indices, X.data, rows, xt)
-        else:
+            if scaling is None:
+                products.gather_csr_rows_t(X.indptr, X.indices, X.data, rows, xt)
+            else:
+                products.gather_csr_rows_t_scaled(X.indptr, X.indices, X.data, rows,
+                                                  scaling[2], xt)
+        elif scaling is None:
             products.gather_rows_t(X, rows, xt)
+        elif scaling[0] is None:
+            raise ValueError("this network scales sparse input only; give X as CSR")
+        else:
+            products.gather_rows_t_scaled(X, rows, scaling[0], scaling[1], xt)
         return xt
 
     def forward(self, XT):
@@ -114,30 +166,35 @@ class MLP:
         _, acts, grads = self.buffers(XT.shape[1])
         return [(XT if k == 0 else acts[k - 1], grads[k]) for k in range(len(self.layers))]
 
-    def predict_proba(self, X, batch=1024):
-        """Class probabilities (n, C) for X (n, d), dense or CSR, in batches."""
-        n = X.shape[0]
+    def predict_proba(self, X, batch=None, rows=None):
+        """Class probabilities (n, C) for the rows ``rows`` of X (default all), dense or CSR,
+        in mini-batches of ``batch`` (default :meth:`eval_batch`); X is never copied."""
+        batch = batch or self.eval_batch()
+        rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+        n = len(rows)
         out = np.empty((n, self.n_classes), dtype=np.float64)
         for s in range(0, n, batch):
-            rows = np.arange(s, min(n, s + batch))
-            out[rows] = self.forward(self.batch_input(X, rows)).T
+            out[s:s + batch] = self.forward(self.batch_input(X, rows[s:s + batch])).T
         return out
 
-    def loss(self, X, y, batch=1024):
-        """Mean training loss on (X, y) without any update (cross-entropy of the class
-        softmax; the batch-softmax loss on mini-batches of its own ``eval_batch``)."""
+    def loss(self, X, y, batch=None, rows=None):
+        """Mean training loss on the rows ``rows`` of (X, y) (default all) without any update:
+        cross-entropy of the class softmax, or the batch-softmax loss on mini-batches of its
+        own ``eval_batch``. ``y`` is indexed like X."""
+        rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+        y = np.asarray(y)[rows]
         if self.loss_fn.needs_logits:
-            return self._batch_loss(X, y, self.loss_fn.eval_batch)
-        P = self.predict_proba(X, batch)
+            return self._batch_loss(X, y, rows, self.loss_fn.eval_batch)
+        P = self.predict_proba(X, batch, rows)
         return float(-np.mean(np.log(np.maximum(P[np.arange(len(y)), y], PROB_FLOOR))))
 
-    def _batch_loss(self, X, y, batch):
+    def _batch_loss(self, X, y, rows, batch):
         """Sample-weighted mean of the loss of each mini-batch of ``batch`` rows, in order."""
-        n, total = X.shape[0], 0.0
+        n, total = len(rows), 0.0
         for s in range(0, n, batch):
-            rows = np.arange(s, min(n, s + batch))
-            self.forward(self.batch_input(X, rows))
-            total += self.loss_fn.value(self._logits[len(rows)], y[rows]) * len(rows)
+            part = rows[s:s + batch]
+            self.forward(self.batch_input(X, part))
+            total += self.loss_fn.value(self._logits[len(part)], y[s:s + batch]) * len(part)
         return total / n
 
     def nbytes(self):

@@ -158,6 +158,11 @@ class SparseLayer:
         """``dXT = W GT`` without touching the weights: GT (n_out, b) -> dXT (n_in, b)."""
         products.backward_data(self.indptr, self.indices, self.data, GT, self.chunks, dXT)
 
+    def input_grad_abs_sum(self, GT: np.ndarray, scale: float, out: np.ndarray) -> None:
+        """``out[i] += scale * sum_b |(W GT)[i, b]|`` without storing ``W GT`` (n_in, b)."""
+        products.input_grad_abs_sum(self.indptr, self.indices, self.data, GT, self.chunks,
+                                    scale, out)
+
     def weight_grad(self, XT: np.ndarray, GT: np.ndarray) -> np.ndarray:
         """Loss gradient at the stored positions, (nnz,), canonical order, without L2."""
         out = np.empty(self.nnz, dtype=self.dtype)

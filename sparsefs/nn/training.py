@@ -126,7 +126,9 @@ class EarlyStopping:
 
 def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
               config: TrainConfig, rng: np.random.Generator,
-              progress: Callable[[dict], bool] | None = None) -> TrainResult:
+              progress: Callable[[dict], bool] | None = None, *,
+              train_rows: np.ndarray | None = None,
+              val_rows: np.ndarray | None = None) -> TrainResult:
     """Train ``network`` in place and return the best epoch's network and importances.
 
     Parameters
@@ -140,13 +142,18 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
         Drives batch order and SET regrowth.
     progress : callable(dict) -> bool or None, optional
         Called after every epoch with that epoch's history row; returning True stops training.
+    train_rows, val_rows : ndarray of int, optional
+        Rows of ``X_tr``/``y_tr`` (and of ``X_val``/``y_val``, usually the same arrays) to
+        train and validate on, so a split needs no copy of X. Default: all rows.
 
     Returns
     -------
     TrainResult
     """
     start = time.perf_counter()
-    n = X_tr.shape[0]
+    train_rows = np.arange(X_tr.shape[0]) if train_rows is None else np.asarray(train_rows)
+    val_rows = np.arange(X_val.shape[0]) if val_rows is None else np.asarray(val_rows)
+    n = len(train_rows)
     batch = max(1, min(config.batch_size, n))
     total_steps = -(-n // batch) * config.epochs
     rule = config.topology_rule()
@@ -157,12 +164,12 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     zeta, stopped_by, epoch = config.zeta, "epochs", 0
     for epoch in range(1, config.epochs + 1):
         importance.start_epoch()
-        train_loss, zeta = _run_epoch(network, X_tr, y_tr, batch, total_steps, rule,
-                                      importance, counters, zeta, rng)
+        train_loss, zeta = _run_epoch(network, X_tr, y_tr, train_rows, batch, total_steps,
+                                      rule, importance, counters, zeta, rng)
         val_loss = train_loss
-        if len(y_val):
-            val_loss = network.loss(X_val, y_val)
-            counters.eval_samples += len(y_val)
+        if len(val_rows):
+            val_loss = network.loss(X_val, y_val, rows=val_rows)
+            counters.eval_samples += len(val_rows)
         importance.end_epoch(epoch, val_loss)
         row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
@@ -175,6 +182,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
         if stopped_by != "epochs":
             break
     stopping.restore(network)
+    network.release_buffers()
     counters.attribution_samples = importance.samples
     return TrainResult(network=network, history=history, best_epoch=stopping.best_epoch,
                        epochs_run=epoch, scores=importance.scores(), counters=counters,
@@ -182,13 +190,15 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
                        published_best_epoch=importance.published_best_epoch)
 
 
-def _run_epoch(network, X, y, batch, total_steps, rule, importance, counters, zeta, rng):
-    """One pass over (X, y) in a random order; returns (mean training loss, last zeta)."""
-    n = X.shape[0]
+def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
+               rng):
+    """One pass over the rows ``train_rows`` of (X, y) in a random order; returns (mean
+    training loss, last zeta)."""
+    n = len(train_rows)
     order = rng.permutation(n)
     loss_sum = 0.0
     for s in range(0, n, batch):
-        rows = order[s:s + batch]
+        rows = train_rows[order[s:s + batch]]
         XT = network.batch_input(X, rows)
         network.forward(XT)
         importance.add_batch(network, XT)  # before the step: scores of the weights that saw XT

@@ -123,6 +123,35 @@ def gather_rows_t(X, rows, out):
                 out[i, k] = src[i]
 
 
+@njit(parallel=True, cache=True)
+def gather_rows_t_scaled(X, rows, mean, scale, out):
+    """``out[:, k] = (X[rows[k], :] - mean) / scale``, computed in float64 and stored in out's
+    dtype: a standardized mini-batch (d, batch) straight from the raw (n, d) X, no copy of X.
+
+    No fastmath: each value rounds exactly as a standardized copy of X would.
+    """
+    d = X.shape[1]
+    for blk in prange((d + 63) // 64):
+        i0 = blk * 64
+        i1 = min(d, i0 + 64)
+        for k in range(rows.shape[0]):
+            src = X[rows[k]]
+            for i in range(i0, i1):
+                out[i, k] = (np.float64(src[i]) - mean[i]) / scale[i]
+
+
+@njit(cache=True)
+def gather_csr_rows_t_scaled(indptr, indices, data, rows, inv_scale, out):
+    """:func:`gather_csr_rows_t` with each stored value multiplied by ``inv_scale`` of its
+    column in float64 (sparse data is scaled, never centred, so zeros stay zeros)."""
+    out[:] = 0
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for p in range(indptr[r], indptr[r + 1]):
+            j = indices[p]
+            out[j, k] = np.float64(data[p]) * inv_scale[j]
+
+
 @njit(cache=True)
 def gather_csr_rows_t(indptr, indices, data, rows, out):
     """The same for a CSR X given by its arrays, without a dense (batch, d) intermediate."""
@@ -131,6 +160,37 @@ def gather_csr_rows_t(indptr, indices, data, rows, out):
         r = rows[k]
         for p in range(indptr[r], indptr[r + 1]):
             out[indices[p], k] = data[p]
+
+
+@njit(cache=True)
+def _abs_sum(acc):
+    """``sum_b |acc[b]|`` in float64, in order (compiled without fastmath, so it rounds as
+    :func:`add_abs_row_sums` does even when called from a fastmath kernel)."""
+    s = 0.0
+    for b in range(acc.shape[0]):
+        s += abs(acc[b])
+    return s
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def input_grad_abs_sum(indptr, indices, data, GT, chunks, scale, out):
+    """``out[i] += scale * sum_b |sum_j W[i, j] GT[j, b]|`` for every input ``i``.
+
+    :func:`backward_data` followed by :func:`add_abs_row_sums`, fused: each input row's
+    gradient (batch,) lives in a per-task buffer and is reduced at once, so the (n_in, batch)
+    input gradient is never stored. GT is (n_out, batch); out (n_in,) float64.
+    """
+    batch = GT.shape[1]
+    for c in prange(chunks.shape[0] - 1):
+        acc = np.empty(batch, dtype=GT.dtype)
+        for i in range(chunks[c], chunks[c + 1]):
+            acc[:] = 0
+            for p in range(indptr[i], indptr[i + 1]):
+                w = data[p]
+                g_row = GT[indices[p]]
+                for b in range(batch):
+                    acc[b] += w * g_row[b]
+            out[i] += scale * _abs_sum(acc)
 
 
 @njit(parallel=True, cache=True)
