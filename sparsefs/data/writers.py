@@ -36,6 +36,9 @@ def write_text_atomic(path, text):
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
                                prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file 0600; give it the mode a plain open() would (or the mode of
+        # the file it replaces), so outputs stay readable by whoever could read them before.
+        os.chmod(tmp, _target_mode(path))
         with os.fdopen(fd, mode) as fh:
             fh.write(text)
             fh.flush()
@@ -45,6 +48,15 @@ def write_text_atomic(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _target_mode(path):
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _plain(obj):

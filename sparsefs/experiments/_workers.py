@@ -122,9 +122,10 @@ def _compute(task, settings, data_arg, data_dir, threads):
 
     ds, X_tr, X_te = _load(data_arg, data_dir)
     k = settings["k"] or ds.k
+    keep = max([k, *settings["k_sweep"]])
     if task["kind"] == "baseline":
-        return baseline_record(task["method"], ds, X_tr, X_te, seed=task["seed"], k=k,
-                               k_sweep=settings["k_sweep"], n_jobs=threads)
+        return _trimmed(baseline_record(task["method"], ds, X_tr, X_te, seed=task["seed"], k=k,
+                                        k_sweep=settings["k_sweep"], n_jobs=threads), keep)
     record = run_job(ds, method=task["method"], density=task["density"], metric="attr", k=k,
                      epochs=settings["epochs"], seed=task["seed"], l2=task["l2"],
                      batch_size=settings["batch_size"], hidden=tuple(settings["hidden"]),
@@ -135,4 +136,13 @@ def _compute(task, settings, data_arg, data_dir, threads):
     record.sweep = {m: accuracy_sweep(X_tr, ds.y_train, X_te, ds.y_test, r,
                                       settings["k_sweep"])
                     for m, r in record.rankings.items()}
+    return _trimmed(record, keep)
+
+
+def _trimmed(record, keep):
+    """A study record keeps the top ``keep`` of each ranking and no per-feature scores: the
+    report needs only accuracies, and a study of wide data sets would otherwise store
+    megabytes per run (``sparsefs train --output`` keeps everything)."""
+    record.rankings = {m: r[:keep] for m, r in record.rankings.items()}
+    record.ranking, record.scores, record.feature_names = None, None, None
     return record
