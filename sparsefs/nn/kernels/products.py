@@ -18,6 +18,10 @@ from numba import njit, prange
 
 from . import FASTMATH as _FAST
 
+# Features per task of the batch gathers: reads of each sample's row stay contiguous and the
+# written (64, batch) tile stays in cache.
+_GATHER_BLOCK = 64
+
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def spmm_forward(indptr_out, idx_in, perm, data, bias, XT, out):
@@ -83,6 +87,18 @@ def sddmm(indptr, indices, XT, GT, chunks, out):
                 out[p] = g
 
 
+@njit(inline="always", cache=True)
+def _row_input_grad(indptr, indices, data, GT, i, acc):
+    """``acc[:] = sum_j W[i, j] * GT[j, :]`` for one input row ``i`` (inlined into the
+    caller, so it is compiled with the caller's fastmath flags)."""
+    acc[:] = 0
+    for p in range(indptr[i], indptr[i + 1]):
+        w = data[p]
+        g_row = GT[indices[p]]
+        for b in range(acc.shape[0]):
+            acc[b] += w * g_row[b]
+
+
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def backward_data(indptr, indices, data, GT, chunks, dXT):
     """Input gradient ``dXT[i, :] = sum_j W[i, j] * GT[j, :]``; dXT (n_in, batch) overwritten."""
@@ -90,12 +106,7 @@ def backward_data(indptr, indices, data, GT, chunks, dXT):
     for c in prange(chunks.shape[0] - 1):
         acc = np.empty(batch, dtype=dXT.dtype)
         for i in range(chunks[c], chunks[c + 1]):
-            acc[:] = 0
-            for p in range(indptr[i], indptr[i + 1]):
-                w = data[p]
-                g_row = GT[indices[p]]
-                for b in range(batch):
-                    acc[b] += w * g_row[b]
+            _row_input_grad(indptr, indices, data, GT, i, acc)
             dXT[i, :] = acc
 
 
@@ -113,10 +124,9 @@ def relu_backward(A, G):
 def gather_rows_t(X, rows, out):
     """``out[:, k] = X[rows[k], :]``: a mini-batch of a dense (n, d) X, feature-major (d, batch)."""
     d = X.shape[1]
-    # Blocks of 64 features: reads stay row-contiguous and the written tile stays in cache.
-    for blk in prange((d + 63) // 64):
-        i0 = blk * 64
-        i1 = min(d, i0 + 64)
+    for blk in prange((d + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
+        i0 = blk * _GATHER_BLOCK
+        i1 = min(d, i0 + _GATHER_BLOCK)
         for k in range(rows.shape[0]):
             src = X[rows[k]]
             for i in range(i0, i1):
@@ -131,9 +141,9 @@ def gather_rows_t_scaled(X, rows, mean, scale, out):
     No fastmath: each value rounds exactly as a standardized copy of X would.
     """
     d = X.shape[1]
-    for blk in prange((d + 63) // 64):
-        i0 = blk * 64
-        i1 = min(d, i0 + 64)
+    for blk in prange((d + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
+        i0 = blk * _GATHER_BLOCK
+        i1 = min(d, i0 + _GATHER_BLOCK)
         for k in range(rows.shape[0]):
             src = X[rows[k]]
             for i in range(i0, i1):
@@ -184,12 +194,7 @@ def input_grad_abs_sum(indptr, indices, data, GT, chunks, scale, out):
     for c in prange(chunks.shape[0] - 1):
         acc = np.empty(batch, dtype=GT.dtype)
         for i in range(chunks[c], chunks[c + 1]):
-            acc[:] = 0
-            for p in range(indptr[i], indptr[i + 1]):
-                w = data[p]
-                g_row = GT[indices[p]]
-                for b in range(batch):
-                    acc[b] += w * g_row[b]
+            _row_input_grad(indptr, indices, data, GT, i, acc)
             out[i] += scale * _abs_sum(acc)
 
 
