@@ -5,28 +5,24 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from helpers import REPO, write_text
 
 from sparsefs.cli import main
+from sparsefs.data.registry import BUNDLED
 
 FAST = ["--epochs", "3", "--hidden", "64,16", "--quiet"]
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def no_user_data_dir(monkeypatch, tmp_path):
-    monkeypatch.delenv("SPARSEFS_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+MADELON = BUNDLED / "madelon.npz"
 
 
 def run(*args):
     return CliRunner().invoke(main, list(args))
 
 
+@pytest.mark.slow
 def test_train_madelon_writes_the_json(tmp_path):
     out = tmp_path / "run.json"
     res = run("train", "--data", "madelon", "--density", "0.2", *FAST, "-o", str(out))
@@ -47,27 +43,56 @@ def test_train_madelon_writes_the_json(tmp_path):
     assert r["memory"]["peak_rss_bytes"] > 0 and r["seconds"]["total"] >= r["seconds"]["train"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_ranking(tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     for path in (a, b):
-        assert run("train", *FAST, "--method", "rigl", "--seed", "4", "-o", str(path)).exit_code == 0
+        res = run("train", *FAST, "--method", "rigl", "--seed", "4", "-o", str(path))
+        assert res.exit_code == 0, res.output
     assert json.loads(a.read_text())["rankings"] == json.loads(b.read_text())["rankings"]
 
 
+def _labelled_csv(folder):
+    """240 rows of six columns a..f; the label is the sign of column c. Returns (path, X)."""
+    X = np.random.default_rng(0).standard_normal((240, 6))
+    lines = ["a,b,c,d,e,f,label"] + [",".join(f"{v:.5f}" for v in row) +
+                                     f",{'pos' if row[2] > 0 else 'neg'}" for row in X]
+    return write_text(folder, "data.csv", "\n".join(lines) + "\n"), X
+
+
 def test_select_writes_csv_of_chosen_columns(tmp_path):
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((240, 6))
-    lines = ["a,b,c,d,e,f,label"] + [",".join(f"{v:.5f}" for v in row) + f",{'pos' if row[2] > 0 else 'neg'}"
-                                     for row in X]
-    src = tmp_path / "data.csv"
-    src.write_text("\n".join(lines) + "\n")
+    src, X = _labelled_csv(tmp_path)
     out = tmp_path / "top.csv"
     res = run("select", str(src), "--k", "2", "--hidden", "16", "--epochs", "5", "--quiet",
               "-o", str(out))
     assert res.exit_code == 0, res.output
-    header = out.read_text().splitlines()[0].split(",")
-    assert len(header) == 3 and header[-1] == "label"
-    assert len(out.read_text().splitlines()) == 241
+    lines = out.read_text().splitlines()
+    header = lines[0].split(",")
+    assert len(header) == 3 and header[-1] == "label" and "c" in header[:2]
+    assert len(lines) == 241
+    # The written columns are the chosen ones of the input, row by row, with the labels.
+    col = header.index("c")
+    values = np.array([float(line.split(",")[col]) for line in lines[1:]])
+    labels = [line.split(",")[-1] for line in lines[1:]]
+    np.testing.assert_allclose(np.sort(values), np.sort(X[:, 2]), atol=1e-5)
+    assert all(lab == ("pos" if v > 0 else "neg") for v, lab in zip(values, labels))
+
+
+def test_select_writes_the_json_record(tmp_path):
+    src, _ = _labelled_csv(tmp_path)
+    out = tmp_path / "top.json"
+    res = run("select", str(src), "--k", "2", "--hidden", "16", "--epochs", "5", "--quiet",
+              "-o", str(out))
+    assert res.exit_code == 0, res.output
+    r = json.loads(out.read_text())
+    assert r["kind"] == "select" and r["dataset"] == "data" and "data" not in r
+    assert (r["n_samples"], r["n_features"], r["n_classes"], r["k"]) == (240, 6, 2, 2)
+    assert sorted(r["ranking"]) == list(range(6)) and 2 in r["ranking"][:2]
+    assert r["selected"] == r["ranking"][:2]
+    assert r["selected_names"] == ["abcdef"[j] for j in r["selected"]]
+    assert set(r["rankings"]) == {"attr", "strength"} and r["rankings"]["attr"] == r["ranking"]
+    assert r["stopped_by"] in ("epochs", "early_stopping") and 1 <= r["best_epoch"] <= 5
+    assert "accuracy" not in r  # select has no test split to score
 
 
 def test_datasets_lists_every_named_set():
@@ -83,50 +108,64 @@ def test_version_and_usage_error_codes():
     assert run("train", "--method", "bogus").exit_code == 2
 
 
-def _csv(tmp_path, text, name="bad.csv"):
-    p = tmp_path / name
-    p.write_text(text)
-    return str(p)
+def _csv(folder, text, name="bad.csv"):
+    return str(write_text(folder, name, text))
 
 
-def _bad_inputs(tmp_path):
-    ok = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,1,0\n"
-    corrupt = tmp_path / "dd"
-    corrupt.mkdir()
-    good = (REPO / "sparsefs" / "data" / "madelon.npz").read_bytes()
-    (corrupt / "madelon.npz").write_bytes(good[:-10] + b"0123456789")
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    return {
-        "missing file": (["--data", str(tmp_path / "nope.csv")], "not"),
-        "unknown name": (["--data", "madelonn"], "madelon"),
-        "ragged csv": (["--data", _csv(tmp_path, "a,b,y\n1,2,0\n3,1\n")], ""),
-        "nan": (["--data", _csv(tmp_path, "a,b,y\n1,nan,0\n3,4,1\n", "nan.csv")], "NaN"),
-        "inf": (["--data", _csv(tmp_path, "a,b,y\n1,inf,0\n3,4,1\n", "inf.csv")], "inf"),
-        "one class": (["--data", _csv(tmp_path, "a,b,y\n1,2,0\n3,4,0\n", "one.csv")], "class"),
-        "non-numeric": (["--data", _csv(tmp_path, "a,b,y\n1,x,0\n3,4,1\n", "str.csv")], "b"),
-        "density": (["--density", "1.5"], "density"),
-        "density zero": (["--density", "0"], "density"),
-        "k too large": (["--data", _csv(tmp_path, ok, "ok.csv"), "--k", "3"], "features"),
-        "checksum": (["--data", "madelon", "--data-dir", str(corrupt)], "checksum"),
-        "output dir missing": (["-o", str(tmp_path / "no" / "r.json")], "does not exist"),
-        "output is a folder": (["-o", str(locked)], "folder"),
-    }
+def _corrupt_madelon(folder):
+    """A data folder whose madelon.npz has its last bytes changed: the checksum fails."""
+    (folder / "dd").mkdir()
+    good = MADELON.read_bytes()
+    (folder / "dd" / "madelon.npz").write_bytes(good[:-10] + b"0123456789")
+    return str(folder / "dd")
 
 
-BAD_CASES = ["missing file", "unknown name", "ragged csv", "nan", "inf", "one class",
-             "non-numeric", "density", "density zero", "k too large", "checksum",
-             "output dir missing", "output is a folder"]
+def _a_folder(folder):
+    (folder / "locked").mkdir()
+    return str(folder / "locked")
 
 
-@pytest.mark.parametrize("case", BAD_CASES)
-def test_bad_input_exits_1_with_one_sentence(case, tmp_path):
-    args, needle = _bad_inputs(tmp_path)[case]
-    res = CliRunner().invoke(main, ["train", *args, *FAST])
-    assert res.exit_code == 1, (case, res.output)
+OK_CSV = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,1,0\n"
+
+# Every bad-input row, in one place: (id, train arguments given the test's tmp_path, words the
+# one-sentence message must contain). The ids are the test ids; test_bad_input_ids_are_unique
+# keeps a copy-pasted row from shadowing another.
+BAD_INPUTS = [
+    ("missing file", lambda d: ["--data", str(d / "nope.csv")], ["nope.csv", "not"]),
+    ("unknown name", lambda d: ["--data", "madelonn"], ["madelonn", "madelon"]),
+    ("ragged csv", lambda d: ["--data", _csv(d, "a,b,y\n1,2,0\n3,1\n")],
+     ["ragged", "row 3 has 2 fields", "first row has 3"]),
+    ("nan", lambda d: ["--data", _csv(d, "a,b,y\n1,nan,0\n3,4,1\n", "nan.csv")], ["NaN"]),
+    ("inf", lambda d: ["--data", _csv(d, "a,b,y\n1,inf,0\n3,4,1\n", "inf.csv")], ["inf"]),
+    ("one class", lambda d: ["--data", _csv(d, "a,b,y\n1,2,0\n3,4,0\n", "one.csv")],
+     ["class"]),
+    ("non-numeric", lambda d: ["--data", _csv(d, "a,b,y\n1,x,0\n3,4,1\n", "str.csv")],
+     ["'b'", "'x'"]),
+    ("density", lambda d: ["--density", "1.5"], ["density", "1.5"]),
+    ("density zero", lambda d: ["--density", "0"], ["density"]),
+    ("k too large", lambda d: ["--data", _csv(d, OK_CSV, "ok.csv"), "--k", "3"], ["features"]),
+    ("checksum", lambda d: ["--data", "madelon", "--data-dir", _corrupt_madelon(d)],
+     ["checksum"]),
+    ("output dir missing", lambda d: ["-o", str(d / "no" / "r.json")], ["does not exist"]),
+    ("output is a folder", lambda d: ["-o", _a_folder(d)], ["folder"]),
+]
+
+
+def test_bad_input_ids_are_unique():
+    ids = [case_id for case_id, _, _ in BAD_INPUTS]
+    assert len(set(ids)) == len(ids), sorted({i for i in ids if ids.count(i) > 1})
+
+
+@pytest.mark.parametrize("make_args, needles",
+                         [pytest.param(make, needles, id=case_id)
+                          for case_id, make, needles in BAD_INPUTS])
+def test_bad_input_exits_1_with_one_sentence(make_args, needles, tmp_path):
+    res = CliRunner().invoke(main, ["train", *make_args(tmp_path), *FAST])
+    assert res.exit_code == 1, res.output
     msg = res.output.strip()
     assert "Traceback" not in msg and len(msg.splitlines()) == 1, msg
-    assert needle.lower() in msg.lower(), msg
+    for needle in needles:
+        assert needle.lower() in msg.lower(), (needle, msg)
 
 
 def test_failed_run_keeps_the_previous_output(tmp_path):
@@ -153,6 +192,7 @@ def test_console_entry_point_and_shim_agree():
     assert "sparsefs" in res.stdout
 
 
+@pytest.mark.slow
 def test_plot_draws_a_png_from_a_train_result(tmp_path):
     pytest.importorskip("matplotlib", reason="plot needs the optional extra sparsefs[plot]")
     out = tmp_path / "run.json"

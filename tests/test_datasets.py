@@ -1,4 +1,4 @@
-"""Tests for sparsefs.datasets and sparsefs.readers: named sets, splits, file formats, errors."""
+"""Tests for sparsefs.data: named sets, splits, file formats, errors."""
 
 import gzip
 import json
@@ -10,30 +10,18 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.sparse as sp
+from helpers import write_text
 
-from sparsefs.datasets import (DATASETS, get_info, list_datasets, load_dataset, paper_split,
-                               resolve_data_dir)
+from sparsefs.data import DATASETS, get_info, list_datasets, load_dataset, resolve_data_dir
+from sparsefs.data.registry import BUNDLED
+from sparsefs.data.splits import paper_split
 from sparsefs.errors import InputError
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SPARSEFS_TEST_DATA", REPO.parent / "shared" / "data"))
-BUNDLED = REPO / "sparsefs" / "data" / "madelon.npz"
+MADELON = BUNDLED / "madelon.npz"
 PRESENT = ["madelon", "usps", "coil20", "orl", "yale", "basehock", "pcmac", "relathe",
            "prostate_ge", "lymphoma", "arcene", "isolet", "mnist_test10k", "fashion_mnist"]
 MISSING = ["mnist", "gisette", "smk_can_187", "cll_sub_111", "carcinom", "har"]
 OFFICIAL = {"madelon": (2000, 600), "fashion_mnist": (60000, 10000)}
-
-
-def need_shared(name=""):
-    if not (SHARED / (name or "madelon.npz")).exists():
-        pytest.skip(f"shared data not found at {SHARED} (set SPARSEFS_TEST_DATA)")
-
-
-@pytest.fixture(autouse=True)
-def no_user_data_dir(monkeypatch, tmp_path):
-    """Keep the developer's own SPARSEFS_DATA / cache folder out of every test."""
-    monkeypatch.delenv("SPARSEFS_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 # ---- the table -------------------------------------------------------------------------------
@@ -52,9 +40,8 @@ def test_table_holds_the_papers_settings():
     assert DATASETS["yale"].image_shape == (32, 32) and DATASETS["har"].image_shape is None
 
 
-def test_checksums_match_datasets_json():
-    need_shared("datasets.json")
-    facts = json.loads((SHARED / "datasets.json").read_text())
+def test_checksums_match_datasets_json(shared_data):
+    facts = json.loads((shared_data.need("datasets.json") / "datasets.json").read_text())
     for name, fact in facts.items():
         info = DATASETS[name]
         assert info.sha256 == fact["sha256"], name
@@ -72,10 +59,10 @@ def test_aliases_are_case_insensitive():
 # ---- named sets that are present -------------------------------------------------------------
 
 @pytest.mark.parametrize("name", PRESENT)
-def test_present_named_set_loads(name):
-    need_shared(f"{name}.npz")
+def test_present_named_set_loads(name, shared_data):
+    shared = shared_data.need(f"{name}.npz")
     info = DATASETS[name]
-    ds = load_dataset(name, data_dir=SHARED)
+    ds = load_dataset(name, data_dir=shared)
     n = info.n_samples
     n_train, n_test = OFFICIAL.get(name, (int(0.8 * n), n - int(0.8 * n)))
     assert ds.X_train.shape == (n_train, info.n_features)
@@ -84,24 +71,24 @@ def test_present_named_set_loads(name):
     assert ds.X_train.dtype == np.float32 and ds.y_train.dtype == np.int64
     assert ds.n_classes == info.n_classes == len(np.unique(np.r_[ds.y_train, ds.y_test]))
     assert ds.batch_size == info.batch_size and ds.image_shape == info.image_shape
-    assert ds.source == str(SHARED / f"{name}.npz")
+    assert ds.source == str(shared / f"{name}.npz")
 
 
-def test_split_sizes_quoted_in_the_brief():
-    need_shared("isolet.npz")
-    assert load_dataset("yale", SHARED).X_test.shape[0] == 33
-    assert load_dataset("isolet", SHARED).X_train.shape[0] == 1248
-    assert load_dataset("usps", SHARED).X_test.shape[0] == 1860  # paper ignores the 7291/2007
+def test_split_sizes_quoted_in_the_brief(shared_data):
+    shared = shared_data.need("yale.npz", "isolet.npz", "usps.npz")
+    assert load_dataset("yale", shared).X_test.shape[0] == 33
+    assert load_dataset("isolet", shared).X_train.shape[0] == 1248
+    assert load_dataset("usps", shared).X_test.shape[0] == 1860  # paper ignores the 7291/2007
 
 
-def test_random_split_is_the_papers_train_test_split():
-    need_shared("yale.npz")
+def test_random_split_is_the_papers_train_test_split(shared_data):
+    shared = shared_data.need("yale.npz")
     from sklearn.model_selection import train_test_split
 
-    z = np.load(SHARED / "yale.npz")
+    z = np.load(shared / "yale.npz")
     X_tr, X_te, y_tr, _ = train_test_split(z["X"], z["y"], train_size=0.8, shuffle=True,
                                            random_state=42)
-    ds = load_dataset("Yale", SHARED)
+    ds = load_dataset("Yale", shared)
     np.testing.assert_array_equal(ds.X_train, X_tr.astype(np.float32))
     np.testing.assert_array_equal(ds.X_test, X_te.astype(np.float32))
     np.testing.assert_array_equal(ds.y_train, y_tr)
@@ -116,7 +103,7 @@ def test_bundled_madelon_without_data_dir():
 
 
 def test_data_dir_copy_of_madelon_takes_precedence(tmp_path):
-    shutil.copy(BUNDLED, tmp_path / "madelon.npz")
+    shutil.copy(MADELON, tmp_path / "madelon.npz")
     assert load_dataset("madelon", tmp_path).source == str(tmp_path / "madelon.npz")
 
 
@@ -126,13 +113,13 @@ def test_resolve_data_dir_order(monkeypatch, tmp_path):
     assert resolve_data_dir(tmp_path / "arg") == tmp_path / "arg"
 
 
-def test_list_datasets_status(tmp_path):
+def test_list_datasets_status(tmp_path, shared_data):
     rows = {r["name"]: r for r in list_datasets(tmp_path)}
     assert rows["madelon"]["status"] == "bundled"
     assert rows["gisette"]["status"] == "missing"
-    assert "gisette_" in rows["gisette"]["path_or_hint"] and str(tmp_path) in rows["gisette"]["path_or_hint"]
-    need_shared()
-    rows = {r["name"]: r for r in list_datasets(SHARED)}
+    hint = rows["gisette"]["path_or_hint"]
+    assert "gisette_" in hint and str(tmp_path) in hint
+    rows = {r["name"]: r for r in list_datasets(shared_data.need(*(f"{n}.npz" for n in PRESENT)))}
     assert {n for n, r in rows.items() if r["status"] == "found"} == set(PRESENT)
     assert {n for n, r in rows.items() if r["status"] == "missing"} == set(MISSING)
 
@@ -157,9 +144,9 @@ def test_gisette_nips_text_folder(tmp_path):
     np.testing.assert_array_equal(ds.classes[ds.y_train], y[:6])
 
 
-def test_madelon_from_the_original_gzipped_nips_files(tmp_path):
-    need_shared("madelon_original/madelon_train.data.gz")
-    shutil.copytree(SHARED / "madelon_original", tmp_path / "MADELON")
+def test_madelon_from_the_original_gzipped_nips_files(tmp_path, shared_data):
+    shared = shared_data.need("madelon_original/madelon_train.data.gz")
+    shutil.copytree(shared / "madelon_original", tmp_path / "MADELON")
     ds = load_dataset("madelon", tmp_path)
     ref = load_dataset("madelon")
     np.testing.assert_array_equal(ds.X_train, ref.X_train)
@@ -263,7 +250,8 @@ def test_user_csv_string_labels_and_target(tmp_path):
     assert ds.X_train.shape == (16, 2) and ds.y_train.dtype == np.int64
     X_all = np.r_[ds.X_train, ds.X_test]
     labels = ds.classes[np.r_[ds.y_train, ds.y_test]]
-    assert all(lab == ("cat" if a % 2 else "dog") for a, lab in zip(X_all[:, 0].astype(int), labels))
+    assert all(lab == ("cat" if a % 2 else "dog")
+               for a, lab in zip(X_all[:, 0].astype(int), labels))
 
 
 def test_user_tsv_default_target_is_last_column(tmp_path):
@@ -302,9 +290,8 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path):
 
 # ---- bad input: one InputError each ----------------------------------------------------------
 
-def _csv(tmp_path, text, name="bad.csv"):
-    (tmp_path / name).write_text(text)
-    return tmp_path / name
+def _csv(tmp_path, text):
+    return write_text(tmp_path, "bad.csv", text)
 
 
 def test_missing_file(tmp_path):
@@ -319,7 +306,7 @@ def test_unknown_name_lists_known_ones():
 
 
 def test_ragged_csv(tmp_path):
-    with pytest.raises(InputError, match="ragged: row 3"):
+    with pytest.raises(InputError, match="ragged: row 3 has 2 fields but the first row has 3"):
         load_dataset(_csv(tmp_path, "a,b,y\n1,2,0\n1,0\n3,4,1\n"))
 
 
@@ -340,7 +327,7 @@ def test_non_numeric_column_is_named(tmp_path):
 
 
 def test_checksum_mismatch(tmp_path):
-    data = bytearray(BUNDLED.read_bytes())
+    data = bytearray(MADELON.read_bytes())
     data[len(data) // 2] ^= 0xFF
     (tmp_path / "madelon.npz").write_bytes(bytes(data))
     with pytest.raises(InputError, match="corrupted.*re-copy"):

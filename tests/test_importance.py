@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from sparsefs.importance import neuron_attribution, neuron_strength
-from sparsefs.network import build_mlp
-from sparsefs.optim import Optimizer
+from sparsefs.nn.importance import neuron_attribution, neuron_strength
+from sparsefs.nn.network import build_mlp
+from sparsefs.nn.optim import Optimizer
 
 
 def test_strength_is_row_abs_sum_of_first_layer():
@@ -45,12 +45,12 @@ def test_attribution_equals_finite_difference_jacobian():
 
 
 def test_attribution_in_class_chunks_equals_one_block(monkeypatch):
-    import sparsefs.importance as imp
+    import sparsefs.nn.importance as imp
 
     rng = np.random.default_rng(2)
     net = build_mlp(9, 5, (8,), "set", 0.5, Optimizer(), rng, np.float64)
     XT = rng.standard_normal((9, 6))
     net.forward(XT)
     whole = neuron_attribution(net, XT)
-    monkeypatch.setattr(imp, "_BLOCK_BYTES", 1)  # one class at a time
+    monkeypatch.setattr(imp, "ATTRIBUTION_BLOCK_BYTES", 1)  # one class at a time
     np.testing.assert_allclose(neuron_attribution(net, XT), whole, rtol=1e-12)

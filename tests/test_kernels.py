@@ -4,10 +4,13 @@ and finite differences of the loss (float64)."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from helpers import dense_twin, random_sparse_layer, stored_mask
-from sparsefs.network import MLP, build_mlp, softmax_columns
-from sparsefs.optim import Optimizer
+
+from sparsefs.nn.layer import Layer
+from sparsefs.nn.losses import softmax_columns
+from sparsefs.nn.network import MLP, build_mlp
+from sparsefs.nn.optim import Optimizer
+from sparsefs.nn.sparse_layer import SparseLayer
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -129,12 +132,31 @@ def test_softmax_is_over_classes_not_batch():
 
 
 def test_scatter_forward_for_wide_inputs_matches_scipy(monkeypatch):
-    import sparsefs.layers as layers
+    import sparsefs.nn.sparse_layer as sparse_layer
+    from sparsefs.nn.kernels import products
 
-    monkeypatch.setattr(layers, "GATHER_MAX_BYTES", 0)  # force the streaming path
+    monkeypatch.setattr(sparse_layer, "GATHER_MAX_BYTES", 0)  # force the streaming path
+    calls = []
+    scatter = products.spmm_forward_scatter
+    monkeypatch.setattr(products, "spmm_forward_scatter",
+                        lambda *args: calls.append(1) or scatter(*args))
     rng = np.random.default_rng(6)
     layer = random_sparse_layer(300, 40, 0.1, rng)
     XT = rng.standard_normal((300, 11))
     out = np.empty((40, 11))
     layer.forward(XT, out)
+    assert calls == [1], "the streaming forward path did not run"
     np.testing.assert_allclose(out, layer.to_scipy().T @ XT + layer.bias[:, None], rtol=1e-12)
+
+
+def test_both_layers_satisfy_the_layer_interface():
+    rng = np.random.default_rng(7)
+    sparse = random_sparse_layer(9, 4, 0.5, rng)
+    dense = dense_twin(sparse)
+    for layer in (sparse, dense):
+        assert isinstance(layer, Layer), type(layer).__name__
+    assert isinstance(sparse, SparseLayer) and not isinstance(dense, SparseLayer)
+    assert dense.density == 1.0 and sparse.density == pytest.approx(18 / 36)
+    # The check is real: an object missing part of the interface is not a Layer.
+    assert not isinstance(object(), Layer)
+    assert not isinstance(sparse.to_scipy(), Layer)

@@ -1,9 +1,10 @@
 """The README stays true: its Python example runs, and its two commands are the documented ones."""
 
 import re
-from pathlib import Path
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+from helpers import REPO
+
+README = (REPO / "README.md").read_text()
 
 
 def test_python_example_runs(capsys):
@@ -17,5 +18,5 @@ def test_python_example_runs(capsys):
 def test_quick_start_commands_match_ci():
     bash = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
     assert bash[0].strip() == "pip install . && sparsefs train --data madelon --density 0.2"
-    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
     assert bash[1].strip() in ci

@@ -1,7 +1,6 @@
 """SparseFeatureSelector as a scikit-learn estimator."""
 
-import os
-from pathlib import Path
+import time
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=2, batch_size
 EXPECTED_FAILED = {}
 
 
+@pytest.mark.slow
 @parametrize_with_checks([SparseFeatureSelector(1, **SMALL)],
                          expected_failed_checks=lambda est: EXPECTED_FAILED)
 def test_sklearn_estimator_checks(estimator, check):
@@ -94,6 +94,16 @@ def test_callback_stops_and_max_time():
                                 callback=lambda row: seen.append(row["epoch"]) or len(seen) == 3,
                                 random_state=0).fit(X, y)
     assert seen == [1, 2, 3] and sel.n_iter_ == 3 and sel.result_.stopped_by == "callback"
+    # max_time: the epoch during which the time runs out is the last one. The callback makes
+    # each epoch take at least 20 ms, so 0.1 s runs out after a few epochs, long before
+    # patience or max_iter could stop training.
+    sel = SparseFeatureSelector(2, hidden_layer_sizes=(8,), max_iter=50, n_iter_no_change=50,
+                                max_time=0.1, callback=lambda row: time.sleep(0.02),
+                                random_state=0).fit(X, y)
+    seconds = sel.history_["seconds"]
+    assert sel.result_.stopped_by == "max_time"
+    assert sel.n_iter_ == len(seconds) < 50
+    assert seconds[-1] >= 0.1 and all(s < 0.1 for s in seconds[:-1])
 
 
 def test_clone_and_params_roundtrip():
@@ -115,14 +125,10 @@ def test_pandas_feature_names():
     assert set(sel.get_feature_names_out()) == {"g3", "g11"}
 
 
-SHARED = Path(os.environ.get("SPARSEFS_TEST_DATA",
-                             Path(__file__).resolve().parents[2] / "shared" / "data"))
-
-
 def test_pipeline_grid_search_over_density_on_real_data():
     """make_pipeline(SparseFeatureSelector, SVC) in GridSearchCV on the bundled madelon."""
-    from sparsefs.datasets import load_dataset
-    from sparsefs.scaling import fit_scale
+    from sparsefs.data import load_dataset
+    from sparsefs.data.scaling import fit_scale
 
     ds = load_dataset("madelon")
     Xtr, Xte = fit_scale(ds.X_train[:600], ds.X_test, "standard")

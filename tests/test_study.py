@@ -1,30 +1,28 @@
-"""Tests for sparsefs.study, sparsefs.report and sparsefs.baselines: grids on Dask, resuming a
-killed study, model selection, the classical baselines and the paper's published table."""
+"""Tests for sparsefs.experiments: grids on Dask, resuming a killed study, model selection,
+the classical baselines and the paper's published table."""
 
 import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sparsefs.baselines import BASELINES, rank_baseline
 from sparsefs.errors import InputError
-from sparsefs.report import load_paper_results, summarize, write_report
-from sparsefs.study import parse_seeds, plan_study, run_key, run_study
+from sparsefs.experiments.baselines import BASELINES, rank_baseline
+from sparsefs.experiments.paper import load_paper_results
+from sparsefs.experiments.report import summarize, write_report
+from sparsefs.experiments.study import StudySpec, parse_seeds, plan_study, run_key, run_study
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SPARSEFS_TEST_DATA", REPO.parent / "shared" / "data"))
 TINY = dict(epochs=2, hidden=(16,), k=5, k_sweep=(5, 10))
 
 
-@pytest.fixture(autouse=True)
-def no_user_data_dir(monkeypatch, tmp_path):
-    """Keep the developer's own SPARSEFS_DATA / cache folder out of every test."""
-    monkeypatch.delenv("SPARSEFS_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def _study(datasets, methods, densities, l2s, seeds, out_dir, progress=None, **kw):
+    """run_study of one grid with the TINY settings (unless ``kw`` overrides them)."""
+    spec = StudySpec(datasets=datasets, methods=methods, densities=densities, l2s=l2s,
+                     seeds=seeds, out_dir=out_dir, **{**TINY, **kw})
+    return run_study(spec, progress=progress)
 
 
 def _synthetic(path, n=80, d=30, classes=3, seed=0):
@@ -38,10 +36,11 @@ def _synthetic(path, n=80, d=30, classes=3, seed=0):
 
 
 @pytest.fixture(scope="module")
-def study_data(tmp_path_factory):
+def study_data(tmp_path_factory, shared_data):
     """(data sets, data_dir): madelon plus two small shared sets, or two synthetic files."""
-    if all((SHARED / f"{n}.npz").is_file() for n in ("madelon", "yale", "lymphoma")):
-        return ["madelon", "yale", "lymphoma"], str(SHARED)
+    names = ("madelon", "yale", "lymphoma")
+    if shared_data.has(*(f"{n}.npz" for n in names)):
+        return list(names), str(shared_data.root)
     folder = tmp_path_factory.mktemp("synthetic")
     return ["madelon", _synthetic(folder / "syn_a.npz"),
             _synthetic(folder / "syn_b.npz", classes=2, seed=1)], None
@@ -54,15 +53,16 @@ def _records(out):
 
 # ---- the grid on a Dask LocalCluster ---------------------------------------------------------
 
+@pytest.mark.slow
 def test_study_on_dask_local_cluster(study_data, tmp_path):
     pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed "
                         "(pip install 'sparsefs[dask]')")
     datasets, data_dir = study_data
     out = tmp_path / "study"
     events = []
-    res = run_study(datasets, ("set", "rigl", "dense"), (0.5, 0.2), (1e-4,), "0-2", out,
-                    jobs=2, scheduler="local", data_dir=data_dir, baselines=("random",),
-                    progress=events.append, **TINY)
+    res = _study(datasets, ("set", "rigl", "dense"), (0.5, 0.2), (1e-4,), "0-2", out,
+                 jobs=2, scheduler="local", data_dir=data_dir, baselines=("random",),
+                 progress=events.append)
     assert res["failed"] == []
     assert res["total"] == 3 * (2 * 2 + 1 + 1) * 3 and len(res["computed"]) == res["total"]
     assert events[0]["event"] == "start" and len(events) == res["total"] + 1
@@ -88,10 +88,11 @@ def test_study_on_dask_local_cluster(study_data, tmp_path):
 
 # ---- a killed study resumes ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_killed_study_resumes_only_missing_runs(tmp_path):
     data = _synthetic(tmp_path / "toy.npz")
     out = tmp_path / "study"
-    first = run_study([data], ("set", "dense"), (0.5,), (1e-4,), "0-1", out, **TINY)
+    first = _study([data], ("set", "dense"), (0.5,), (1e-4,), "0-1", out)
     assert len(first["computed"]) == 4 and first["failed"] == []
     runs = out / "runs" / "toy"
     lost = runs / "set_d0.5_l2-0.0001_s1.json"
@@ -102,7 +103,7 @@ def test_killed_study_resumes_only_missing_runs(tmp_path):
     corrupt = runs / "dense_l2-0.0001_s0.json"
     corrupt.write_text(corrupt.read_text()[:50])
     kept = {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json") if p != corrupt}
-    second = run_study([data], ("set", "dense"), (0.5,), (1e-4,), "0-2", out, jobs=2, **TINY)
+    second = _study([data], ("set", "dense"), (0.5,), (1e-4,), "0-2", out, jobs=2)
     assert sorted(second["computed"]) == sorted([
         "toy/set_d0.5_l2-0.0001_s1.json", "toy/dense_l2-0.0001_s0.json",
         "toy/set_d0.5_l2-0.0001_s2.json", "toy/dense_l2-0.0001_s2.json"])
@@ -110,16 +111,16 @@ def test_killed_study_resumes_only_missing_runs(tmp_path):
     assert {n: (runs / n).stat().st_mtime_ns for n in kept} == kept
     assert not partial.exists() and lost.exists()
     assert len(_records(out)) == 6
-    third = run_study([data], ("set", "dense"), (0.5,), (1e-4,), "0-2", out, **TINY)
+    third = _study([data], ("set", "dense"), (0.5,), (1e-4,), "0-2", out)
     assert third["computed"] == [] and len(third["skipped"]) == 6
     with pytest.raises(InputError, match="other settings"):
-        run_study([data], ("set",), (0.5,), (1e-4,), "0", out, **{**TINY, "epochs": 3})
+        _study([data], ("set",), (0.5,), (1e-4,), "0", out, epochs=3)
 
 
 def test_failed_run_is_reported_not_fatal(tmp_path):
     data = _synthetic(tmp_path / "toy.npz", d=8)
-    res = run_study([data], ("dense",), (), (1e-4,), "0", tmp_path / "s",
-                    **{**TINY, "k": 50})  # K > d features fails this run only
+    res = _study([data], ("dense",), (), (1e-4,), "0", tmp_path / "s",
+                 k=50)  # K > d features fails this run only
     assert res["computed"] == [] and len(res["failed"]) == 1
     assert res["failed"][0]["key"] == "toy/dense_l2-0.0001_s0.json"
 
@@ -128,8 +129,7 @@ def test_missing_dask_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     data = _synthetic(tmp_path / "toy.npz")
     with pytest.raises(InputError, match=r"sparsefs\[dask\]"):
-        run_study([data], ("dense",), (), (1e-4,), "0", tmp_path / "s", scheduler="local",
-                  **TINY)
+        _study([data], ("dense",), (), (1e-4,), "0", tmp_path / "s", scheduler="local")
 
 
 def test_bad_grid_values_are_input_errors(tmp_path):
@@ -138,7 +138,7 @@ def test_bad_grid_values_are_input_errors(tmp_path):
         args = {"datasets": ["madelon"], "methods": ("set",), "densities": (0.5,),
                 "out_dir": tmp_path / "s", **kw}
         with pytest.raises(InputError):
-            run_study(**args)
+            run_study(StudySpec(**args))
 
 
 def test_parse_seeds_and_plan():

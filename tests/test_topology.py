@@ -5,20 +5,35 @@ import tracemalloc
 
 import numpy as np
 import pytest
-
 from helpers import random_sparse_layer
-from sparsefs import topology
-from sparsefs.importance import neuron_attribution
-from sparsefs.network import MLP
-from sparsefs.optim import Optimizer
+
+from sparsefs.nn import init, topology
+from sparsefs.nn.dense_layer import DenseLayer
+from sparsefs.nn.importance import neuron_attribution
+from sparsefs.nn.network import MLP
+from sparsefs.nn.optim import Optimizer
+from sparsefs.nn.sparse_layer import SparseLayer
+from sparsefs.nn.topology import (
+    CosineDrop,
+    GradientGrow,
+    MagnitudePrune,
+    RandomGrow,
+    TopologyRule,
+    cosine_zeta,
+    make_rule,
+    positions,
+    rigl_update,
+    set_update,
+    update_layer,
+)
 
 
 def test_erk_counts_and_dense_overflow_layer():
     shapes = [(500, 1000), (1000, 100), (100, 2)]
     for density in (0.2, 0.05, 0.01):
-        counts = topology.layer_nnz(shapes, density)
+        counts = init.layer_nnz(shapes, density)
         assert sum(counts) == round(density * sum(a * b for a, b in shapes))
-        dens = topology.erk_densities(shapes, density)
+        dens = init.erk_densities(shapes, density)
         assert all(0 < d <= 1 for d in dens)
         # The small output layer overflows ERK's probability and becomes dense.
         assert dens[2] == 1.0 and counts[2] == 200
@@ -29,7 +44,7 @@ def test_erk_counts_and_dense_overflow_layer():
 
 def test_erk_all_sparse_when_nothing_overflows():
     shapes = [(300, 300), (300, 300)]
-    dens = topology.erk_densities(shapes, 0.1)
+    dens = init.erk_densities(shapes, 0.1)
     assert dens == pytest.approx([0.1, 0.1])
 
 
@@ -40,14 +55,17 @@ def test_erk_all_sparse_when_nothing_overflows():
 ])
 def test_random_keys_distinct_sorted_uniform_and_avoid_occupied(shape, taken_frac, count_frac,
                                                                monkeypatch):
-    monkeypatch.setattr(topology, "_ENUMERATE_LIMIT", 10_000)
+    monkeypatch.setattr(positions, "ENUMERATE_BLOCK", 10_000)
     rng = np.random.default_rng(0)
     total = shape[0] * shape[1]
     taken = np.sort(rng.choice(total, int(taken_frac * total), replace=False)).astype(np.int64)
     count = int(count_frac * total)
 
+    is_taken = np.zeros(total, dtype=bool)  # a lookup table: O(len(k)) per call, unlike isin
+    is_taken[taken] = True
+
     def occupied(k):
-        return np.isin(k, taken)
+        return is_taken[k]
 
     keys = topology.random_keys(*shape, count, rng, occupied, len(taken))
     assert len(keys) == count and np.all(np.diff(keys) > 0)
@@ -55,7 +73,7 @@ def test_random_keys_distinct_sorted_uniform_and_avoid_occupied(shape, taken_fra
     # Uniform, not biased to low keys: the mean position is near the middle.
     assert abs(keys.mean() / total - 0.5) < 0.02
     everything = topology.random_keys(*shape, total - len(taken), rng, occupied, len(taken))
-    np.testing.assert_array_equal(everything, np.setdiff1d(np.arange(total), taken))
+    np.testing.assert_array_equal(everything, np.flatnonzero(~is_taken))
     with pytest.raises(ValueError):
         topology.random_keys(*shape, total - len(taken) + 1, rng, occupied, len(taken))
 
@@ -183,3 +201,133 @@ def test_rigl_regrow_with_many_ties_returns_exactly_count():
     assert not np.isin(got, layer.keys()[keep]).any()
     empty_in_top_rows = 20 * 50 - np.isin(layer.keys()[keep] // 50, np.arange(20)).sum()
     assert np.sum(got // 50 < 20) == min(n, empty_in_top_rows)
+
+
+# ---- the drop schedule -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("start, end, total", [(0.3, 0.005, 1000), (0.5, 0.1, 37), (0.2, 0.0, 1)])
+def test_cosine_zeta_decays_from_start_to_end_then_stays(start, end, total):
+    assert cosine_zeta(0, total, start, end) == pytest.approx(start, abs=1e-15)
+    assert cosine_zeta(total, total, start, end) == pytest.approx(end, abs=1e-15)
+    # Half way the cosine is at zero: the mean of the two ends.
+    assert cosine_zeta(total / 2, total, start, end) == pytest.approx(end + (start - end) / 2)
+    # A quarter of the way: end + (start - end) * (1 + cos(pi / 4)) / 2, by hand.
+    assert cosine_zeta(total / 4, total, start, end) == pytest.approx(
+        end + (start - end) * (1 + 2 ** -0.5) / 2)
+    steps = np.linspace(0, total, 201)
+    values = np.array([cosine_zeta(s, total, start, end) for s in steps])
+    assert np.all(np.diff(values) < 0)
+    assert all(cosine_zeta(s, total, start, end) == pytest.approx(end, abs=1e-15)
+               for s in (total + 1, 2 * total, 10 * total + 7))
+    # The rule's schedule object is the same curve.
+    drop = CosineDrop(start, end)
+    assert [drop(s, total) for s in steps] == pytest.approx(values.tolist(), abs=1e-15)
+
+
+def test_cosine_zeta_defaults_are_the_papers():
+    assert cosine_zeta(0, 100) == pytest.approx(0.3)
+    assert cosine_zeta(100, 100) == pytest.approx(0.005)
+
+
+# ---- topology rules as compositions ----------------------------------------------------------
+
+def _three_layer_net(rng):
+    """A sparse layer, a sparse layer holding every position (density 1) and a dense layer."""
+    opt = Optimizer()
+    sparse = random_sparse_layer(40, 20, 0.2, rng, optimizer=opt)
+    full = SparseLayer(20, 6, np.arange(20 * 6, dtype=np.int64), rng.standard_normal(120),
+                       rng.standard_normal(6), opt)
+    dense = DenseLayer(rng.standard_normal((6, 3)), rng.standard_normal(3), opt)
+    return MLP([sparse, full, dense])
+
+
+def _state(layer):
+    arrays = layer.copy_params()
+    arrays["state"] = [s.copy() for s in layer.state]
+    return arrays
+
+
+def _assert_same(a, b):
+    assert set(a) == set(b)
+    for name in a:
+        if name == "state":
+            assert len(a[name]) == len(b[name])
+            for x, y in zip(a[name], b[name]):
+                np.testing.assert_array_equal(x, y)
+        else:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+@pytest.mark.parametrize("method", ["set", "rigl"])
+def test_make_rule_keeps_nnz_without_duplicates_and_skips_full_layers(method):
+    rng = np.random.default_rng(8)
+    net = _three_layer_net(rng)
+    rule = make_rule(method, zeta=0.3, zeta_end=0.005, update_every=5)
+    assert rule.update_every == 5 and rule.due(10) and not rule.due(11)
+    X = rng.standard_normal((12, 40))
+    y = rng.integers(0, 3, 12)
+    sparse, full, dense = net.layers
+    nnz, moved = sparse.nnz, 0
+    for step in (5, 10, 15):
+        XT = net.batch_input(X, np.arange(12))
+        net.forward(XT)
+        net.backward(XT, y)  # RigL reads the gradient of the step just taken
+        before_keys = sparse.keys()
+        untouched = [_state(full), _state(dense)]
+        zeta = rule.update(net, XT, step, 100, rng)
+        assert zeta == pytest.approx(cosine_zeta(step, 100, 0.3, 0.005))
+        keys = sparse.keys()
+        assert sparse.nnz == nnz and len(np.unique(keys)) == nnz
+        assert np.all(keys < 40 * 20)
+        new = ~np.isin(keys, before_keys)
+        assert new.sum() <= int(np.ceil(zeta * nnz))
+        assert np.all(sparse.data[new] == 0)  # regrown weights start at zero
+        moved += new.sum()
+        # Layers at density 1 have nowhere to regrow: left exactly as they were.
+        _assert_same(_state(full), untouched[0])
+        _assert_same(_state(dense), untouched[1])
+    assert full.nnz == 120 and dense.nnz == 18
+    assert moved > 0
+
+
+def test_make_rule_dense_is_none():
+    assert make_rule("dense") is None
+    with pytest.raises((KeyError, ValueError)):
+        make_rule("bogus")
+
+
+def test_update_layer_leaves_a_full_layer_alone():
+    rng = np.random.default_rng(9)
+    full = SparseLayer(7, 5, np.arange(35, dtype=np.int64), rng.standard_normal(35),
+                       rng.standard_normal(5), Optimizer())
+    before = _state(full)
+    assert update_layer(full, 0.3, MagnitudePrune(), RandomGrow(), rng) == 0
+    assert set_update(full, 0.3, rng) == 0
+    _assert_same(_state(full), before)
+
+
+def test_composed_rules_equal_set_update_and_rigl_update():
+    rng = np.random.default_rng(10)
+    layer = random_sparse_layer(50, 30, 0.15, rng)
+    layer.state[0][:] = rng.standard_normal(layer.nnz)  # survivors must carry their state
+    twin = random_sparse_layer(50, 30, 0.15, np.random.default_rng(10))
+    twin.state[0][:] = layer.state[0]
+    _assert_same(_state(layer), _state(twin))
+    XT = rng.standard_normal((50, 6))
+    GT = rng.standard_normal((30, 6))
+    composed_set = TopologyRule(MagnitudePrune(), RandomGrow(), CosineDrop(0.3, 0.005), 10)
+    composed_rigl = TopologyRule(MagnitudePrune(), GradientGrow(), CosineDrop(0.3, 0.005), 10)
+    for step in (10, 20, 30):
+        zeta = cosine_zeta(step, 60, 0.3, 0.005)
+        before = layer.keys()
+        composed_set.update(MLP([layer]), XT, step, 60, np.random.default_rng(step))
+        set_update(twin, zeta, np.random.default_rng(step))
+        assert not np.array_equal(layer.keys(), before)
+        _assert_same(_state(layer), _state(twin))
+        # RigL: the rule takes the gradient from the network; give both the same one.
+        net = MLP([layer])
+        net.layer_io = lambda XT_: [(XT, GT)]
+        composed_rigl.update(net, XT, step, 60, None)
+        rigl_update(twin, zeta, XT, GT)
+        _assert_same(_state(layer), _state(twin))
+    assert layer.nnz == twin.nnz == round(0.15 * 50 * 30)

@@ -1,0 +1,98 @@
+"""``import sparsefs`` has no side effects on the environment; ``configure_threads`` sets the
+documented wait policy (README, "Performance") only where the user has not, and only when
+asked. Each case runs in a fresh interpreter, the only place "before numpy loads" exists."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+POLICY_VARIABLES = ("OPENBLAS_THREAD_TIMEOUT", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")
+
+
+def _python(code):
+    """Run ``code`` in a fresh interpreter; return the JSON it prints last."""
+    # Without the policy variables, so none is "already set by the user" by accident (the CLI
+    # tests run configure_threads in this process).
+    env = {k: v for k, v in os.environ.items() if k not in POLICY_VARIABLES}
+    res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+_DIFF = """
+def diff(before, after):
+    return {"added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
+            "changed": sorted(k for k in before.keys() & after.keys() if before[k] != after[k])}
+"""
+
+
+def test_import_sparsefs_leaves_the_environment_alone():
+    out = _python(_DIFF + """
+import json, os, sys
+before = dict(os.environ)
+import sparsefs
+print(json.dumps({"diff": diff(before, dict(os.environ)), "numpy": "numpy" in sys.modules}))
+""")
+    assert out["diff"] == {"added": [], "removed": [], "changed": []}
+    # Nothing heavy loads either, so configure_threads can still run before numpy.
+    assert out["numpy"] is False
+
+
+def test_importing_every_entry_point_leaves_the_environment_alone():
+    # scikit-learn sets KMP_* variables when it loads: import the dependencies first, then
+    # check that sparsefs itself adds nothing.
+    out = _python(_DIFF + """
+import json, os
+import numpy, scipy, scipy.sparse, sklearn, sklearn.svm, numba, click
+before = dict(os.environ)
+import sparsefs
+from sparsefs import SparseFeatureSelector
+import sparsefs.cli
+import sparsefs.experiments.study
+import sparsefs.experiments.report
+print(json.dumps(diff(before, dict(os.environ))))
+""")
+    assert out == {"added": [], "removed": [], "changed": []}
+
+
+def test_configure_threads_before_numpy_sets_short_spins():
+    out = _python("""
+import json, os, sys
+from sparsefs import configure_threads
+assert "numpy" not in sys.modules
+env = {}
+applied = configure_threads(env)
+user = {"GOMP_SPINCOUNT": "7"}
+applied_user = configure_threads(user)
+before = dict(os.environ)
+applied_os = configure_threads()
+print(json.dumps({"env": env, "applied": applied, "user": user, "applied_user": applied_user,
+                  "os": {k: os.environ.get(k) for k in applied_os}, "applied_os": applied_os,
+                  "others_kept": all(os.environ[k] == v for k, v in before.items())}))
+""")
+    short_spins = {"OPENBLAS_THREAD_TIMEOUT": "4", "GOMP_SPINCOUNT": "30000"}
+    assert out["env"] == short_spins and out["applied"] == short_spins
+    # The user's own value is never overridden, and is not reported as set.
+    assert out["user"] == {"GOMP_SPINCOUNT": "7", "OPENBLAS_THREAD_TIMEOUT": "4"}
+    assert out["applied_user"] == {"OPENBLAS_THREAD_TIMEOUT": "4"}
+    # Without an argument it is os.environ that changes, by exactly these variables.
+    assert out["applied_os"] == short_spins and out["os"] == short_spins
+    assert out["others_kept"] is True
+
+
+def test_configure_threads_after_numpy_sets_a_passive_openmp_wait():
+    out = _python("""
+import json
+import numpy
+from sparsefs import configure_threads
+env = {}
+applied = configure_threads(env)
+user = {"OMP_WAIT_POLICY": "ACTIVE"}
+applied_user = configure_threads(user)
+print(json.dumps({"env": env, "applied": applied, "user": user, "applied_user": applied_user}))
+""")
+    assert out["env"] == {"OMP_WAIT_POLICY": "PASSIVE"} and out["applied"] == out["env"]
+    assert out["user"] == {"OMP_WAIT_POLICY": "ACTIVE"} and out["applied_user"] == {}
