@@ -8,8 +8,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import InputError
 
 
@@ -60,6 +58,8 @@ def _target_mode(path):
 
 
 def _plain(obj):
+    import numpy as np  # only for values json cannot write; the CLI starts without numpy
+
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, np.generic):
