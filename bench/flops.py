@@ -1,27 +1,28 @@
 """FLOPs and compulsory bytes of one kernel call.
 
-FLOPs come from :func:`sparsefs.accounting.training_flops` (the code the CLI reports with), fed
+FLOPs come from :func:`sparsefs.nn.accounting.training_flops` (the code the CLI reports with), fed
 with counters for exactly one call, so the bench and the CLI cannot disagree on the convention
 (a multiply-add is 2 FLOPs, only arithmetic on weights counts). Bytes are the compulsory
 traffic of a call: every array the kernel must read or write once, nothing for cache misses.
 They give "achieved GB/s"; the bound they are compared with is a streaming copy of as many bytes.
 """
 
-from sparsefs import accounting
-from sparsefs.train import Counters
+from sparsefs.nn import accounting
+from sparsefs.nn.training import Counters
 
 
 def _acc(shape, nnz, optimizer, **counters):
-    return accounting.training_flops([shape], [nnz], Counters(**counters), optimizer, "set", 1)
+    return accounting.training_flops([shape], [nnz], Counters(**counters), optimizer, 1)
 
 
-def op_flops(op, shape, nnz, batch, optimizer, n_classes=2):
+def op_flops(op, shape, nnz, batch, optimizer):
     """FLOPs of one call of ``op`` on a layer ``shape`` with ``nnz`` weights and ``batch``.
 
     forward      2 nnz B                       (accounting: forward of ``batch`` samples)
     sddmm        2 nnz B                       (accounting: backward of the first layer)
     input_grad   2 nnz B                       (the same product, by the same convention)
-    backward     4 nnz B + 14 (nnz + n_out)    (weight and input gradient + one Adam step)
+    backward     4 nnz B + f (nnz + n_out)     (weight and input gradient + one optimizer step,
+                                               f = ``optimizer.flops_per_weight``)
     """
     if op == "forward":
         return _acc(shape, nnz, optimizer, eval_samples=batch)["forward"]
@@ -35,8 +36,7 @@ def op_flops(op, shape, nnz, batch, optimizer, n_classes=2):
 
 def network_flops(shapes, nnz, optimizer, n_classes, **counters):
     """Accounting of a whole network for the given counters (dict of phases and ``total``)."""
-    return accounting.training_flops(shapes, nnz, Counters(**counters), optimizer, "set",
-                                     n_classes)
+    return accounting.training_flops(shapes, nnz, Counters(**counters), optimizer, n_classes)
 
 
 def op_bytes(op, shape, nnz, batch, sparse, itemsize=4, index_bytes=4, perm_bytes=4,

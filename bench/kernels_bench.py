@@ -11,6 +11,8 @@ copy of the sparse kernel's compulsory bytes are timed in interleaved rounds (``
 - ``rigl``        ``topology.rigl_update`` (zeta 0.3)   vs the dense gradient GEMM alone
 - ``attribution`` ``importance.neuron_attribution`` of a 3-layer network ``n_in -> n_out -> 100
   -> 2`` whose first layer is this one, vs the same chain with dense layers.
+
+(``topology`` is :mod:`sparsefs.nn.topology`, ``importance`` :mod:`sparsefs.nn.importance`.)
 """
 
 import gc
@@ -20,11 +22,13 @@ import tracemalloc
 
 import numpy as np
 
-from sparsefs import importance, topology
-from sparsefs.dense import DenseLayer
-from sparsefs.layers import SparseLayer
-from sparsefs.network import MLP
-from sparsefs.optim import Optimizer
+from sparsefs.nn import importance, topology
+from sparsefs.nn.dense_layer import DenseLayer
+from sparsefs.nn.init import init_values, layer_nnz
+from sparsefs.nn.network import MLP
+from sparsefs.nn.optim import Optimizer
+from sparsefs.nn.sparse_layer import SparseLayer
+from sparsefs.nn.topology.grow import RIGL_BLOCK_BYTES
 
 from . import flops as F
 from .machine import CpuMonitor
@@ -46,24 +50,25 @@ RIGL_TARGET = ((20000, 1000), 0.05)
 def sparse_layer(n_in, n_out, density, rng, optimizer):
     nnz = max(1, int(round(density * n_in * n_out)))
     keys = topology.random_keys(n_in, n_out, nnz, rng)
-    values = topology.init_values(n_in, nnz, rng, np.float32)
-    bias = topology.init_values(n_in, n_out, rng, np.float32)
+    values = init_values(n_in, nnz, rng, np.float32)
+    bias = init_values(n_in, n_out, rng, np.float32)
     return SparseLayer(n_in, n_out, keys, values, bias, optimizer)
 
 
 def dense_layer(n_in, n_out, rng, optimizer):
     W = rng.uniform(-1, 1, size=(n_in, n_out)).astype(np.float32)
     W *= 1.0 / math.sqrt(n_in)
-    return DenseLayer(W, topology.init_values(n_in, n_out, rng, np.float32), optimizer)
+    return DenseLayer(W, init_values(n_in, n_out, rng, np.float32), optimizer)
 
 
 def dense_fits(n_in, n_out, optimizer):
     return (2 + optimizer.n_state) * 4 * n_in * n_out <= DENSE_LIMIT_BYTES
 
 
-def rigl_work(n_in, n_out, nnz, block_bytes=4 << 20):
-    """``blocks x count``: what the running top-k of ``rigl_regrow`` costs grows with."""
-    rows = max(1, block_bytes // (4 * n_out))
+def rigl_work(n_in, n_out, nnz):
+    """``blocks x count`` of one ``rigl_update`` (float32, the package's block size): a rough
+    size of the call, to skip the cases whose single call would take many seconds."""
+    rows = max(1, RIGL_BLOCK_BYTES // (4 * n_out))
     return math.ceil(n_in / rows) * math.ceil(ZETA * nnz)
 
 
@@ -135,7 +140,7 @@ def _rates(entry, flops, nbytes, copy_bytes):
             entry["bw_fraction"] = entry["sparse_gbs"] / entry["copy_gbs"]
 
 
-def run_case(layer, dense, shape, density, rng, budget, mode, log):
+def run_case(layer, dense, shape, density, rng, budget, mode):
     """All phases of one (shape, density); returns a dict of phase name -> result."""
     n_in, n_out = shape
     opt = layer.optimizer
@@ -198,15 +203,13 @@ def run_case(layer, dense, shape, density, rng, budget, mode, log):
 
 def rigl_memory(layer, XT, GT):
     """Peak extra bytes (tracemalloc) of one ``rigl_update``, and of its scoring part alone."""
-    from .proto_kernels import call_rigl_regrow
-
     unzero(layer.data, np.random.default_rng(0))
     keep, n_drop = topology.prune_smallest(layer, ZETA)
     gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        call_rigl_regrow(layer, keep, n_drop, XT, GT)
+        topology.rigl_regrow(layer, keep, n_drop, XT, GT)
         score_peak = tracemalloc.get_traced_memory()[1] - base
         del keep
         tracemalloc.reset_peak()
@@ -223,7 +226,7 @@ def attribution_phase(layer, dense, shape, density, rng, budget):
     n_in, n_out = shape
     opt = layer.optimizer
     shapes = [(n_in, n_out), (n_out, 100), (100, 2)]
-    counts = topology.layer_nnz(shapes, density)
+    counts = layer_nnz(shapes, density)
     rest = [sparse_layer(a, b, min(1.0, c / (a * b)), rng, opt)
             for (a, b), c in zip(shapes[1:], counts[1:])]
     net_s = MLP([layer] + rest)
@@ -260,7 +263,7 @@ def run(mode="quick", log=print, seed=0):
             t0 = time.perf_counter()
             layer = sparse_layer(*shape, density, rng, opt)
             build = time.perf_counter() - t0
-            res = run_case(layer, dense, shape, density, rng, cfg["budget"], mode, log)
+            res = run_case(layer, dense, shape, density, rng, cfg["budget"], mode)
             res["build_seconds"] = build
             res["seconds"] = time.perf_counter() - t0
             cases.append(res)

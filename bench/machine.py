@@ -12,10 +12,25 @@ import subprocess
 import sys
 import time
 
-ENV_KEYS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME",
-            "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT",
-            "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MKL_NUM_THREADS",
-            "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "NUMBA_CACHE_DIR", "NUMBA_DISABLE_JIT")
+# How the thread pools wait after parallel work (and which OpenMP layer Numba uses): every
+# measured child process starts with none of these and gets exactly its variant's settings.
+WAIT_VARS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "KMP_LIBRARY",
+             "OPENBLAS_THREAD_TIMEOUT", "NUMBA_THREADING_LAYER")
+# Everything threading-related the results record (thread counts are left as the user set them).
+ENV_KEYS = WAIT_VARS + ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                        "NUMBA_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                        "NUMBA_CACHE_DIR", "NUMBA_DISABLE_JIT")
+
+
+def thread_env(environ=None):
+    """The :data:`ENV_KEYS` set in ``environ`` (default ``os.environ``): name -> value."""
+    environ = os.environ if environ is None else environ
+    return {k: environ[k] for k in ENV_KEYS if k in environ}
+
+
+def env_str(env):
+    """``A=1 B=2`` (sorted), or "none" for an empty mapping."""
+    return " ".join(f"{k}={v}" for k, v in sorted(env.items())) or "none"
 
 
 def cpu_model():
@@ -46,10 +61,10 @@ def numba_threading():
     import numba
     import numpy as np
 
-    from sparsefs import kernels
+    from sparsefs.nn.kernels import products
 
     a = np.ones((4, 8), dtype=np.float32)
-    kernels.relu_backward(a, a.copy())  # any parallel kernel: makes the layer known
+    products.relu_backward(a, a.copy())  # any parallel kernel: makes the layer known
     try:
         layer = numba.threading_layer()
     except ValueError:
@@ -70,21 +85,23 @@ def blas_info():
 
 def versions():
     """Versions from package metadata: nothing is imported (importing torch would load its
-    own OpenMP runtime into this process and change what the kernels are measured with)."""
+    own OpenMP runtime into this process and change what the kernels are measured with).
+    sparsefs's is the running code's ``__version__`` (an editable install's metadata keeps
+    the version it was installed at)."""
     from importlib import metadata
+
+    import sparsefs
 
     out = {"python": platform.python_version()}
     for mod, dist in (("numpy", "numpy"), ("scipy", "scipy"), ("numba", "numba"),
                       ("llvmlite", "llvmlite"), ("sklearn", "scikit-learn"),
-                      ("sparsefs", "sparsefs"), ("torch", "torch"), ("matplotlib", "matplotlib"),
+                      ("torch", "torch"), ("matplotlib", "matplotlib"),
                       ("threadpoolctl", "threadpoolctl")):
         try:
             out[mod] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[mod] = None
-    if out["sparsefs"] is None:  # running from the source tree, not installed
-        import sparsefs
-        out["sparsefs"] = getattr(sparsefs, "__version__", None)
+    out["sparsefs"] = sparsefs.__version__
     return out
 
 
@@ -110,7 +127,7 @@ def machine_info(root=None):
         "numba": numba_threading(),
         "blas": blas_info(),
         "versions": versions(),
-        "env": {k: os.environ.get(k) for k in ENV_KEYS if os.environ.get(k) is not None},
+        "env": thread_env(),
         "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "loadavg_start": loadavg(),
@@ -170,12 +187,6 @@ class CpuMonitor:
         self.result = {"others_share": round(share, 3), "others_cores": round(share * ncpu, 2),
                        "seconds": round(time.time() - self._t0, 2)}
         return self.result
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 # Seconds the whole run may spend in wait_quiet (run.py sets it from the mode), so a machine

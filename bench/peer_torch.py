@@ -1,23 +1,28 @@
 """Optional peer: the published approach, dense weights times a 0/1 mask, in PyTorch (CPU).
 
-    python -m bench.peer_torch '{"cases": [[500, 0.2], ...], "batch": 64}'
+    python -m bench.peer_torch '{"cases": [[500, [1.0, 0.2]], ...], "batch": 64}'
 
-Runs in its own process (PyTorch brings its own OpenMP runtime) and prints one JSON line. Each
-case is the network ``d -> 1000 -> 100 -> 2`` with the same per-layer non-zero counts as
-``sparsefs.network.build_mlp`` (ERK), as dense ``torch.nn.Linear`` weights multiplied by a fixed
-mask in the forward pass; one step is forward, cross-entropy, backward, Adam (coupled L2 1e-4
-as in sparsefs) and re-masking of the weights. PyTorch is never a dependency of the package:
-when ``import torch`` fails the suite is skipped with a message.
+Runs in its own process (PyTorch brings its own OpenMP runtime), started with no thread-wait
+variable (PyTorch's defaults), and prints one JSON line. Each case is the network
+``d -> 1000 -> 100 -> 2`` with the same per-layer non-zero counts as
+``sparsefs.nn.network.build_mlp`` (ERK), as dense ``torch.nn.Linear`` weights multiplied by a
+fixed mask in the forward pass; one step is forward, cross-entropy, backward, Adam (coupled L2
+1e-4 as in sparsefs) and re-masking of the weights. PyTorch is never a dependency of the
+package: when ``import torch`` fails the suite is skipped with a message.
 """
 
 import json
 import os
 import sys
 
-import numpy as np
-
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.machine import thread_env  # noqa: E402  (standard library only)
+
+THREAD_ENV_AT_START = thread_env()  # before numpy and torch load their thread pools
+
+import numpy as np  # noqa: E402
 
 from bench.timing import interleave  # noqa: E402
 
@@ -33,11 +38,12 @@ def available():
 
 
 def masked_mlp(torch, d, density, hidden, n_classes, rng):
-    from sparsefs import topology
+    from sparsefs.nn import topology
+    from sparsefs.nn.init import layer_nnz
 
     sizes = [d, *hidden, n_classes]
     shapes = list(zip(sizes[:-1], sizes[1:]))
-    counts = topology.layer_nnz(shapes, density) if density < 1 else [a * b for a, b in shapes]
+    counts = layer_nnz(shapes, density) if density < 1 else [a * b for a, b in shapes]
     layers, masks = [], []
     for (n_in, n_out), nnz in zip(shapes, counts):
         lin = torch.nn.Linear(n_in, n_out)
@@ -85,12 +91,12 @@ def main(argv=None):
     import torch
 
     spec = json.loads((sys.argv[1:] if argv is None else argv)[0])
-    torch.set_num_threads(int(spec.get("threads", os.cpu_count() or 1)))
+    torch.set_num_threads(os.cpu_count() or 1)
     rng = np.random.default_rng(spec.get("seed", 0))
     batch = int(spec.get("batch", 64))
     hidden = tuple(spec.get("hidden", (1000, 100)))
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": batch,
-           "cases": []}
+           "thread_env": THREAD_ENV_AT_START, "cases": []}
     for d, densities in spec["cases"]:
         X = torch.from_numpy(rng.standard_normal((512, d), dtype=np.float32))
         y = torch.from_numpy((rng.random(512) < 0.5).astype(np.int64))
@@ -107,12 +113,12 @@ def main(argv=None):
     print(json.dumps(out))
 
 
-def run(mode, log=print, step_results=None):
+def run(mode, log=print):
     """The peer suite from the parent process: availability check, then one child."""
     import subprocess
 
     from .machine import CpuMonitor
-    from .training_bench import ROOT, _env
+    from .training_bench import ROOT, clean_env
 
     ok, why = available()
     if not ok:
@@ -128,7 +134,8 @@ def run(mode, log=print, step_results=None):
     mon = CpuMonitor().start()
     try:
         p = subprocess.run([sys.executable, "-m", "bench.peer_torch", json.dumps(spec)],
-                           cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout)
+                           cwd=ROOT, env=clean_env(), capture_output=True, text=True,
+                           timeout=timeout)
     except subprocess.TimeoutExpired:
         log(f"  peer timed out after {timeout} s (PyTorch's threads on a busy machine?)")
         return {"error": f"timed out after {timeout} s", "spec": spec}

@@ -2,6 +2,10 @@
 
 import os
 
+from sparsefs.experiments.tables import markdown_table
+
+from .machine import WAIT_VARS, env_str
+
 
 def _ms(x):
     return "-" if x is None else f"{x * 1e3:.3g}"
@@ -15,12 +19,6 @@ def _spread(stats):
     if not stats:
         return "-"
     return f"{stats['median'] * 1e3:.3g} [{stats['q1'] * 1e3:.3g}-{stats['q3'] * 1e3:.3g}]"
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def machine_section(m):
@@ -38,9 +36,11 @@ def machine_section(m):
              f"- Command: `{m.get('command')}`; date {m.get('date')}; git "
              f"{(m.get('git') or {}).get('commit', '')} "
              f"{'(uncommitted changes)' if (m.get('git') or {}).get('dirty') else ''}",
-             f"- Threading environment (after importing sparsefs, which sets short spin "
-             f"waits, or a passive OpenMP wait if numpy was imported first; see "
-             f"sparsefs/__init__.py): {m.get('env') or 'none'}",
+             f"- Threading environment of this process (the kernels and scaling suites run "
+             f"in it): {env_str(m.get('env') or {})}; `sparsefs.configure_threads()` set "
+             f"{env_str(m.get('configure_threads_applied') or {})} before numpy loaded "
+             "(it never overrides a variable set in the shell). Training cases run in child "
+             "processes with the settings their rows state (see Threading diagnostic).",
              f"- Load average at start {m.get('loadavg_start')}, at end {m.get('loadavg_end')}; "
              f"other processes kept on average **{m.get('others_cores_total', '?')} cores** "
              "busy during the run (0 = quiet machine)."]
@@ -53,7 +53,7 @@ def targets_section(rows):
         meas = r["measured"]
         val = "not run" if meas is None else f"{meas:.3g} {r['unit']}".strip()
         body.append([r["target"], r["threshold"], val, f"**{r['status']}**", r["note"]])
-    return table(["Target", "Threshold", "Measured", "Status", "Note"], body)
+    return markdown_table(["Target", "Threshold", "Measured", "Status", "Note"], body)
 
 
 OPS = ("forward", "backward", "sddmm", "input_grad", "attribution", "set", "rigl")
@@ -77,8 +77,9 @@ def kernels_section(k):
                 _f(e.get("speedup"), "{:.2f}"), _f(e.get("sparse_gflops"), "{:.1f}"),
                 _f(e.get("sparse_gbs"), "{:.1f}"), _f(e.get("bw_fraction"), "{:.2f}"),
                 _f(e.get("others_cores"), "{:.1f}"), _kernel_note(op, e)])
-    return table(["Shape", "Density", "nnz", "Op", "Sparse ms [IQR]", "Dense ms [IQR]",
-                  "Dense/sparse", "GFLOP/s", "GB/s", "BW frac", "Others' cores", "Note"], rows)
+    return markdown_table(["Shape", "Density", "nnz", "Op", "Sparse ms [IQR]", "Dense ms [IQR]",
+                           "Dense/sparse", "GFLOP/s", "GB/s", "BW frac", "Others' cores", "Note"],
+                          rows)
 
 
 def _kernel_note(op, e):
@@ -92,6 +93,35 @@ def _kernel_note(op, e):
     if sw and e["sparse"]["steady"]:
         return f"first call after the other library: {sw['median'] * 1e3:.3g} ms"
     return ""
+
+
+def seen_check(result):
+    """The wait variables a child saw, as text, and whether they are exactly its settings."""
+    seen = result.get("thread_env")
+    if seen is None:
+        return "-", False
+    waits = {k: v for k, v in seen.items() if k in WAIT_VARS}
+    text = env_str(seen)
+    if result.get("thread_env_changed"):
+        text += f" (changed while running: {env_str(result['thread_env_changed'])})"
+    ok = waits == result.get("settings") and not result.get("thread_env_changed")
+    return text, ok
+
+
+def children_line(t):
+    """One sentence: the settings of the main training rows and what their children saw."""
+    runs = [r for r in t.get("steps", []) + t.get("epochs", [])
+            + list(t.get("extras", {}).values()) if "thread_env" in r]
+    seen = sorted({seen_check(r)[0] for r in runs})
+    bad = [r for r in runs if not seen_check(r)[1]]
+    line = (f"Every case of this section and the next two ran in its own process started "
+            f"with {env_str(t.get('settings') or {})} (the sparsefs CLI policy) and no other "
+            f"thread-wait variable; thread variables the {len(runs)} children saw at start: "
+            + "; ".join(f"`{s}`" for s in seen) + ".")
+    if bad:
+        line += (f" **{len(bad)} child(ren) saw wait settings other than requested:** "
+                 + ", ".join(str(r.get("spec", {}).get("data")) for r in bad))
+    return line
 
 
 def steps_section(t):
@@ -112,15 +142,15 @@ def steps_section(t):
                          _f(ratio, "{:.2f}"), _f(v["step_flops"] / med / 1e9, "{:.1f}"),
                          _spread(su["steady"]) if su else "-",
                          _f(s.get("others_cores"), "{:.1f}")])
-    return table(["Data", "Network", "nnz", "Step ms [IQR]", "Dense/sparse", "GFLOP/s",
-                  "SET update ms", "Others' cores"], rows)
+    return markdown_table(["Data", "Network", "nnz", "Step ms [IQR]", "Dense/sparse", "GFLOP/s",
+                           "SET update ms", "Others' cores"], rows)
 
 
 def epochs_section(t):
     rows = []
     for e in t.get("epochs", []):
         if "seconds_per_epoch" not in e:
-            rows.append([str(e.get("spec")), "error", "", "", "", "", "", "", ""])
+            rows.append([str(e.get("spec")), "error", e.get("error", "")[:80]] + [""] * 8)
             continue
         sp = e["spec"]
         f, fd = e["flops_per_epoch"]["total"], e["dense_flops_per_epoch"]["total"]
@@ -130,8 +160,9 @@ def epochs_section(t):
                      _f(e["param_bytes_per_nnz"], "{:.1f}"),
                      _f(e["peak_rss_bytes"] / 1e6, "{:.0f}"),
                      _f(e.get("others_cores"), "{:.1f}")])
-    return table(["d", "Method", "Density", "nnz", "s/epoch", "FLOPs/epoch", "FLOPs vs dense",
-                  "Param+opt MB", "B/nnz", "Peak RSS MB", "Others' cores"], rows)
+    return markdown_table(["d", "Method", "Density", "nnz", "s/epoch", "FLOPs/epoch",
+                           "FLOPs vs dense", "Param+opt MB", "B/nnz", "Peak RSS MB",
+                           "Others' cores"], rows)
 
 
 def extras_section(t):
@@ -142,23 +173,50 @@ def extras_section(t):
             continue
         frac = e.get("extrapolated_from_fraction")
         how = f"extrapolated from {frac:.0%} of the samples" if frac else "measured"
-        if e.get("env_override"):
-            how += ", env " + " ".join(f"{k}={v}" for k, v in e["env_override"].items())
         rows.append([name, f"{e['seconds_per_epoch']:.3f} s ({how})",
                      " -> ".join(str(s[0]) for s in e["shapes"]) + f" -> {e['shapes'][-1][1]}",
                      f"{e['total_nnz']:,} (density {e['density']:.3g})",
                      f"{e['peak_rss_bytes'] / 1e6:.0f} MB", e["data"]])
-    return table(["Case", "Epoch", "Network", "nnz", "Peak RSS", "Data"], rows)
+    return markdown_table(["Case", "Epoch", "Network", "nnz", "Peak RSS", "Data"], rows)
+
+
+def _step_cell(variants, name):
+    x, dense = variants.get(name), variants.get("dense")
+    if not x:
+        return "-"
+    if name == "dense":
+        return _spread(x["step"]["steady"])
+    med = x["step"]["steady"]["median"]
+    return f"{med * 1e3:.3g} ({dense['step']['steady']['median'] / med:.2f}x)" if dense \
+        else f"{med * 1e3:.3g}"
 
 
 def threading_section(t):
     rows = []
-    base = {k: v for k, v in (t.get("steps") or [{}])[0].get("variants", {}).items()}
-    for name, r in t.get("threading", {}).items():
-        src = base if "same_as" in r else r.get("variants", {})
-        for v, x in src.items():
-            rows.append([name, v, _spread(x["step"]["steady"])])
-    return table(["Setting", "Network (madelon shape)", "Step ms [IQR]"], rows)
+    for entry in t.get("threading", {}).values():
+        steps, cifar = entry.get("steps") or {}, entry.get("cifar") or {}
+        seen = []
+        for part, r in (("steps", steps), ("CIFAR", cifar)):
+            text, ok = seen_check(r)
+            seen.append((part, text, ok))
+        if seen[0][1] == seen[1][1]:
+            seen_cell = f"`{seen[0][1]}`"
+        else:
+            seen_cell = "; ".join(f"{p}: `{x}`" for p, x, _ in seen)
+        ok = all(o for _, _, o in seen)
+        v = steps.get("variants", {})
+        about = f" ({entry['about']})" if entry.get("about") else ""
+        rows.append([entry["label"] + about, f"`{env_str(entry['settings'])}`",
+                     seen_cell + ("" if ok else " **(not as requested)**"),
+                     _step_cell(v, "dense"), _step_cell(v, "set@0.2"), _step_cell(v, "set@0.05"),
+                     _step_cell(v, "set@0.01"), _f(cifar.get("seconds_per_epoch"), "{:.3f}"),
+                     f"{_f(steps.get('others_cores'), '{:.1f}')} / "
+                     f"{_f(cifar.get('others_cores'), '{:.1f}')}",
+                     entry.get("same_run_as", "own run")])
+    return markdown_table(["Setting", "Requested", "Thread variables seen by the child at start",
+                           "Dense step ms [IQR]", "set@0.2 ms (dense/sparse)",
+                           "set@0.05 ms (dense/sparse)", "set@0.01 ms (dense/sparse)",
+                           "CIFAR MLP s/epoch", "Others' cores (steps / CIFAR)", "Run"], rows)
 
 
 def scaling_section(s):
@@ -175,7 +233,7 @@ def scaling_section(s):
                    f"(R^2 {_f(tf['r2'], '{:.3f}')}, intercept {_ms(tf['intercept'])} ms); bytes: "
                    f"{_f(sw['bytes_per_nnz'], '{:.2f}')} per nnz (R^2 {_f(bf['r2'], '{:.4f}')})"
                    f"; others' cores {sw.get('others_cores')}\n\n"
-                   + table(["d", "Density", "nnz", "Step ms [IQR]", "Bytes MB"], rows))
+                   + markdown_table(["d", "Density", "nnz", "Step ms [IQR]", "Bytes MB"], rows))
     return "\n\n".join(out)
 
 
@@ -196,9 +254,21 @@ def peer_section(p, training):
         rows.append([c["d"], c["density"], _spread(c["step"]), _ms(ours),
                      _f(c["step"]["median"] / ours if ours else None, "{:.2f}")])
     return (f"PyTorch {p['torch']}, {p['threads']} threads, dense weights x 0/1 mask, Adam, "
-            "batch 64, network d-1000-100-2 (separate process from sparsefs's steps)\n\n"
-            + table(["d", "Density", "Torch step ms [IQR]", "sparsefs step ms",
-                     "torch/sparsefs"], rows))
+            "batch 64, network d-1000-100-2 (separate process from sparsefs's steps, started "
+            "with no thread-wait variable; thread variables it saw: "
+            f"`{env_str(p.get('thread_env') or {})}`)\n\n"
+            + markdown_table(["d", "Density", "Torch step ms [IQR]", "sparsefs step ms",
+                              "torch/sparsefs"], rows))
+
+
+THREADING_INTRO = (
+    "The madelon-shape steps (500-1000-100-2, batch 64) and the 3072-1024-512-10 epoch "
+    "(density 0.01, batch 100, from 10% of 50k samples) under each thread-wait policy. Every "
+    f"child process starts with no thread-wait variable at all ({', '.join(WAIT_VARS)}) "
+    "plus exactly the row's settings; the sparsefs CLI policy and "
+    "configure_threads() rows hold what that code sets in a fresh process (asked of it at run "
+    "time), and each row shows the variables the child really saw before numpy loaded. "
+    "A row whose settings equal an earlier one's reuses its run (Run column).")
 
 
 def markdown(results, target_rows):
@@ -216,11 +286,14 @@ def markdown(results, target_rows):
                   kernels_section(results["kernels"]), ""]
     t = results.get("training")
     if t:
+        every = sorted({e["update_every"] for e in t.get("epochs", []) if "update_every" in e})
+        every = "/".join(str(k) for k in every) or "?"
         parts += ["## Training steps (gather + forward + backward + Adam), batch 64", "",
-                  steps_section(t), "", "## Epochs (`train_mlp`, attribution on, SET/RigL "
-                  "update every 10 steps), batch 64", "", epochs_section(t), "",
+                  children_line(t), "", steps_section(t), "",
+                  f"## Epochs (`train_mlp`, attribution on, SET/RigL update every {every} "
+                  "steps), batch 64", "", epochs_section(t), "",
                   "## Extra cases", "", extras_section(t), "",
-                  "## Threading diagnostic", "", threading_section(t), ""]
+                  "## Threading diagnostic", "", THREADING_INTRO, "", threading_section(t), ""]
     if "scaling" in results:
         parts += ["## Scaling (SET, d-1000-100-2, batch 64)", "",
                   scaling_section(results["scaling"]), ""]

@@ -19,9 +19,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-# Before numpy: sparsefs sets the OpenMP/OpenBLAS wait settings that BLAS reads when it loads,
-# exactly as the CLI gets them; every measured subprocess inherits them.
-import sparsefs  # noqa: E402,F401
+# Before numpy loads, as the CLI means to: OpenBLAS and OpenMP read their wait settings once.
+# This process's own measurements (kernels, scaling) run with them; the training children
+# start without any thread-wait variable and get their row's settings (bench/training_bench.py).
+import sparsefs  # noqa: E402
+
+THREADS_APPLIED = sparsefs.configure_threads()
 
 SUITES = ("kernels", "training", "scaling", "peer")
 
@@ -71,6 +74,7 @@ def main(argv=None):
     total = machine.CpuMonitor().start()
     results = {"name": name, "mode": mode, "suites": args.suites,
                "machine": machine.machine_info(ROOT)}
+    results["machine"]["configure_threads_applied"] = THREADS_APPLIED
     log(f"sparsefs bench ({mode}): {results['machine']['cpu_model']}, "
         f"{results['machine']['cores_usable']} cores, numba "
         f"{results['machine']['numba']['threading_layer']} x "
@@ -85,7 +89,7 @@ def main(argv=None):
             results["kernels"] = kernels_bench.run(mode, log=log, seed=args.seed)
         elif suite == "training":
             from bench import training_bench
-            results["training"] = training_bench.run(mode, log=log)
+            results["training"] = training_bench.run(mode, log=log, seed=args.seed)
         elif suite == "scaling":
             from bench import scaling_bench
             results["scaling"] = scaling_bench.run(mode, log=log, seed=args.seed)
@@ -134,6 +138,15 @@ def notes(results, mode):
         out.append(f"Other processes kept {busy:.2f} cores busy on average during this run; "
                    "timings (especially of 2-thread parallel kernels) are inflated and noisy. "
                    "Per-measurement 'Others' cores' columns show where.")
+    th = results.get("training", {}).get("threading", {})
+    if "cli" in th and "configure_threads" in th \
+            and th["cli"]["settings"] != th["configure_threads"]["settings"]:
+        from bench.machine import env_str
+        out.append(f"The sparsefs CLI policy ({env_str(th['cli']['settings'])}) differs from "
+                   "what configure_threads() sets in a fresh process before numpy "
+                   f"({env_str(th['configure_threads']['settings'])}): the training rows ran "
+                   "with the former, this process's kernels and scaling suites with "
+                   f"{env_str(results['machine'].get('env') or {})}.")
     if mode == "quick":
         out.append("Quick mode: a subset of shapes/densities; the 3072-1024-512-10 epoch is "
                    "extrapolated from 10% of the samples; the 1M-input case is full-suite only.")

@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from sparsefs.network import build_mlp
-from sparsefs.optim import Optimizer
+from sparsefs.nn.network import build_mlp
+from sparsefs.nn.optim import Optimizer
 
 from .machine import CpuMonitor
 from .timing import interleave

@@ -5,6 +5,8 @@ SpMM, batch >= 64, nnz >= 1e5": the slowest such case must reach 25 GFLOP/s); th
 case that was and what the others did. A target whose measurement was not run is "N/A".
 """
 
+from .machine import env_str
+
 MIB = 1 << 20
 
 
@@ -62,21 +64,46 @@ def _kernel_case(results, shape, density):
     return None
 
 
-def tuned_ratio(results, variant):
-    """dense/sparse step ratio of the madelon shape under the tuned threading variant."""
-    for name, r in results.get("training", {}).get("threading", {}).items():
-        if name.startswith("OPENBLAS_THREAD_TIMEOUT") and "variants" in r:
-            try:
-                v = r["variants"]
-                return _med(v["dense"]["step"]) / _med(v[variant]["step"]), name.split(" (")[0]
-            except (KeyError, TypeError, ZeroDivisionError):
-                return None, ""
-    return None, ""
+def _threading(results):
+    return results.get("training", {}).get("threading", {})
 
 
-def _tuned_note(results, variant):
-    t, env = tuned_ratio(results, variant)
-    return f"with {env}: {t:.2f}x (threading diagnostic)" if t else ""
+def _settings_note(results):
+    """What the measured value ran with: the sparsefs CLI policy's settings."""
+    settings = results.get("training", {}).get("settings")
+    return None if settings is None else f"measured with the sparsefs CLI policy " \
+        f"({env_str(settings)})"
+
+
+def other_policies_note(results, value):
+    """``value(entry)`` under every threading-diagnostic row whose settings differ from the
+    measured value's (the CLI policy), e.g. "library defaults (none): 1.70x", so a reader
+    sees the alternatives and the settings they ran with."""
+    out = []
+    main = results.get("training", {}).get("settings")
+    for entry in _threading(results).values():
+        if entry["settings"] == main:  # the measured value's own setting
+            continue
+        try:
+            v = value(entry)
+        except (KeyError, TypeError, ZeroDivisionError):
+            v = None
+        if v is not None:
+            out.append(f"{entry['label']} ({env_str(entry['settings'])}): {v}")
+    return "; ".join(out)
+
+
+def _diag_ratio(variant):
+    def value(entry):
+        v = entry["steps"]["variants"]
+        return f"{_med(v['dense']['step']) / _med(v[variant]['step']):.2f}x"
+    return value
+
+
+def _step_note(results, variant):
+    others = other_policies_note(results, _diag_ratio(variant))
+    return "; ".join(x for x in (_settings_note(results),
+                                 others and f"threading diagnostic: {others}") if x)
 
 
 def evaluate(results):
@@ -85,10 +112,10 @@ def evaluate(results):
     aim = "" if r is None else ("aim 2 reached" if r >= 2 else "aim 2 not reached")
     rows.append(_row("Training step, madelon shape 500-1000-100-2, density 0.2: dense/sparse "
                      "time", ">= 1.0 (aim 2)", r, r is not None and r >= 1.0,
-                     "; ".join(x for x in (aim, _tuned_note(results, "set@0.2")) if x), "x"))
+                     "; ".join(x for x in (aim, _step_note(results, "set@0.2")) if x), "x"))
     r = step_ratio(results, "madelon", "set@0.05")
     rows.append(_row("Training step, madelon shape, density 0.05: dense/sparse time", ">= 4",
-                     r, r is not None and r >= 4, _tuned_note(results, "set@0.05"), "x"))
+                     r, r is not None and r >= 4, _step_note(results, "set@0.05"), "x"))
     r = step_ratio(results, 20000, "set@0.01")
     r100 = step_ratio(results, 100000, "set@0.01")
     rows.append(_row("Training step, density 0.01, d = 20,000 (20000-1000-100-2): dense/sparse",
@@ -143,10 +170,11 @@ def evaluate(results):
         frac = x.get("extrapolated_from_fraction")
         note = ("SET, attribution off; " + (f"extrapolated from {frac:.0%} of the epoch"
                                               if frac else "full epoch measured"))
-        tuned = results.get("training", {}).get("extras", {}).get("cifar_mlp_tuned_threads", {})
-        if tuned.get("seconds_per_epoch"):
-            env = " ".join(f"{k}={v}" for k, v in tuned.get("env_override", {}).items())
-            note += f"; with {env}: {tuned['seconds_per_epoch']:.2f} s"
+        note += f"; {_settings_note(results)}"
+        others = other_policies_note(
+            results, lambda e: f"{e['cifar']['seconds_per_epoch']:.2f} s")
+        if others:
+            note += f"; threading diagnostic (10% of the epoch): {others}"
     rows.append(_row("MLP 3072-1024-512-10, density 0.01, batch 100, 50k samples: s/epoch",
                      "<= 1.0", v, v is not None and v <= 1.0, note, "s"))
     x = results.get("training", {}).get("extras", {}).get("one_million_inputs", {})

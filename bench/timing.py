@@ -31,7 +31,11 @@ def _once(fn):
     return time.perf_counter() - t0
 
 
-def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=None, setup=None):
+def _noop():
+    pass
+
+
+def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, setup=None):
     """Time the callables of ``fns`` (name -> fn) in interleaved rounds.
 
     Parameters
@@ -41,10 +45,6 @@ def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=Non
         clipped to ``[min_rounds, max_rounds]``).
     warmup : int
         Untimed calls of each function first (JIT loading, page faults, BLAS thread start).
-    block : int, optional
-        Calls per function per round. Default: 3 below 20 ms a call, 2 below 200 ms, else 1
-        (for slow calls the switch cost is negligible and every call counts).
-
     setup : dict name -> callable, optional
         Untimed preparation before every call of that function (e.g. letting weights move
         away from the zeros a previous topology update left, as training steps would).
@@ -55,19 +55,18 @@ def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=Non
     """
     names = list(fns)
     setup = setup or {}
-    noop = (lambda: None)
     est = {}
     for name in names:
         t = []
         for _ in range(max(1, warmup)):
-            setup.get(name, noop)()
+            setup.get(name, _noop)()
             t.append(_once(fns[name]))
         est[name] = min(t)
+    # Calls per function per round: 3 below 20 ms a call, 2 below 200 ms, else 1 (for slow
+    # calls the switch cost is negligible and every call counts).
     blocks = {}
     for name in names:
-        if block is not None:
-            blocks[name] = block
-        elif est[name] < 0.02:
+        if est[name] < 0.02:
             blocks[name] = 3
         elif est[name] < 0.2:
             blocks[name] = 2
@@ -80,7 +79,7 @@ def interleave(fns, budget=2.0, min_rounds=3, max_rounds=15, warmup=1, block=Non
     for r in range(rounds):
         order = names if r % 2 == 0 else names[::-1]
         for name in order:
-            fn, prep = fns[name], setup.get(name, noop)
+            fn, prep = fns[name], setup.get(name, _noop)
             for k in range(blocks[name]):
                 prep()
                 t = _once(fn)

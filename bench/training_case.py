@@ -5,11 +5,16 @@
 prints one JSON object on its last line. Kinds:
 
 ``epoch``  ``train_mlp`` (the code path of the CLI) for ``epochs`` timed epochs after a JIT
-           warm-up on a tiny network; seconds per epoch, counted FLOPs (``sparsefs.accounting``),
+           warm-up on a tiny network; seconds per epoch, counted FLOPs
+           (``sparsefs.nn.accounting``),
            ``network.nbytes()`` and the process's peak RSS. With ``fraction`` < 1 only that
            share of the samples is trained and the epoch time and FLOPs are extrapolated.
 ``steps``  training steps (mini-batch gather + forward + backward/Adam) of several networks of
            one shape, interleaved in rounds, plus a SET update of the whole sparse network.
+
+Both record ``thread_env``, the threading variables of ``os.environ`` when the process started,
+before numpy (and with it OpenBLAS) or Numba's OpenMP layer loaded and read them: the
+environment the row really ran with.
 """
 
 import json
@@ -17,23 +22,25 @@ import os
 import sys
 import time
 
-import numpy as np
-import scipy.sparse as sp
-
 if __package__ in (None, ""):  # run as a file: make ``bench`` and ``sparsefs`` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sparsefs import accounting, topology  # noqa: E402
-from sparsefs.network import build_mlp  # noqa: E402
-from sparsefs.optim import Optimizer  # noqa: E402
-from sparsefs.train import TrainConfig, train_mlp  # noqa: E402
+from bench.machine import thread_env  # noqa: E402  (standard library only)
+
+THREAD_ENV_AT_START = thread_env()
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
 
 from bench.machine import numba_threading  # noqa: E402
 from bench.timing import interleave  # noqa: E402
-
-
-THREAD_ENV = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "NUMBA_THREADING_LAYER",
-              "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT")
+from sparsefs.data import load_dataset  # noqa: E402
+from sparsefs.data.scaling import fit_scale  # noqa: E402
+from sparsefs.nn import accounting, topology  # noqa: E402
+from sparsefs.nn.network import build_mlp  # noqa: E402
+from sparsefs.nn.optim import Optimizer  # noqa: E402
+from sparsefs.nn.sparse_layer import SparseLayer  # noqa: E402
+from sparsefs.nn.training import Counters, TrainConfig, train_mlp  # noqa: E402
 
 
 def current_rss_bytes():
@@ -46,19 +53,9 @@ def load_data(spec, rng):
     """(X, y, description) for ``spec["data"]``: "madelon" or a synthetic description."""
     data = spec["data"]
     if data == "madelon":
-        try:
-            from sparsefs.datasets import load_dataset
-            from sparsefs.scaling import fit_scale
-            ds = load_dataset("madelon")
-            X, _ = fit_scale(ds.X_train, ds.X_test, ds.scaling)
-            return X, ds.y_train.astype(np.int64), "madelon train part, standardized"
-        except ImportError:
-            here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-            z = np.load(os.path.join(here, "sparsefs", "data", "madelon.npz"))
-            X = z["X"][z["train_idx"]].astype(np.float32)
-            X = (X - X.mean(0)) / np.maximum(X.std(0), 1e-12)
-            y = np.unique(z["y"], return_inverse=True)[1][z["train_idx"]]
-            return np.ascontiguousarray(X, np.float32), y, "madelon.npz train part, standardized"
+        ds = load_dataset("madelon")
+        X, _ = fit_scale(ds.X_train, ds.X_test, ds.scaling)
+        return X, ds.y_train.astype(np.int64), "madelon train part, standardized"
     n, d, c = int(data["n"]), int(data["d"]), int(data.get("classes", 2))
     n = int(round(n * spec.get("fraction", 1.0)))
     if data.get("format", "dense") == "csr":
@@ -126,14 +123,13 @@ def run_epoch(spec):
     t_build = time.perf_counter() - t0
     epochs = int(spec.get("epochs", 1))
     cfg = TrainConfig(method=method, epochs=epochs, batch_size=int(spec.get("batch", 64)),
-                      update_every=int(spec.get("update_every", 10)), patience=10**6,
-                      attribution=bool(spec.get("attribution", True)))
+                      patience=10**6, attribution=bool(spec.get("attribution", True)))
     result = train_mlp(net, X, y, X[:0], y[:0], cfg, rng)
     secs = np.diff([0.0] + list(result.history["seconds"]))
     frac = float(spec.get("fraction", 1.0))
     nnz = [layer.nnz for layer in net.layers]
     opt = net.optimizer
-    flops = accounting.training_flops(net.shapes, nnz, result.counters, opt, method, n_classes)
+    flops = accounting.training_flops(net.shapes, nnz, result.counters, opt, n_classes)
     dflops = accounting.dense_training_flops(net.shapes, result.counters, opt, n_classes)
     per_epoch = {k: v / epochs / frac for k, v in flops.items()}
     eps_real = [z / (a + b) for (a, b), z in zip(net.shapes, nnz)]
@@ -147,7 +143,8 @@ def run_epoch(spec):
         # there are later ones.
         "seconds_per_epoch": float(np.median(secs[1:] if len(secs) > 1 else secs)) / frac,
         "extrapolated_from_fraction": frac if frac < 1 else None,
-        "train_seconds": result.seconds, "data_seconds": t_data, "build_seconds": t_build,
+        "update_every": cfg.update_every, "train_seconds": result.seconds,
+        "data_seconds": t_data, "build_seconds": t_build,
         "counters": vars(result.counters),
         "flops_per_epoch": per_epoch, "dense_flops_per_epoch":
             {k: v / epochs / frac for k, v in dflops.items()},
@@ -157,7 +154,7 @@ def run_epoch(spec):
         "rss_before_network_bytes": rss_before,
         "peak_rss_bytes": accounting.peak_rss_bytes(),
         "numba": numba_threading(),
-        "env": {k: os.environ[k] for k in THREAD_ENV if k in os.environ},
+        **_thread_record(),
     }
 
 
@@ -176,7 +173,7 @@ def run_steps(spec):
                         optimizer=Optimizer(), rng=rng)
         nets[name] = net
         fns[name] = _step_fn(net, X, y, batch, rng)
-        if method != "dense" and spec.get("set_update", True):
+        if method != "dense":
             fns[f"set_update:{name}"] = _set_fn(net, rng)
             setup[f"set_update:{name}"] = _unzero_fn(net, rng)
     timings = interleave(fns, budget=float(spec.get("budget", 2.0)),
@@ -187,20 +184,24 @@ def run_steps(spec):
         nnz = [layer.nnz for layer in net.layers]
         v = {"nnz": nnz, "total_nnz": int(sum(nnz)), "param_bytes": int(net.nbytes()),
              "param_bytes_per_nnz": net.nbytes() / sum(nnz), "step": timings[name]}
-        f = accounting.training_flops(
-            net.shapes, nnz, _counters(batch), net.optimizer, "set", n_classes)
+        f = accounting.training_flops(net.shapes, nnz, Counters(train_samples=batch, steps=1),
+                                      net.optimizer, n_classes)
         v["step_flops"] = f["forward"] + f["backward"] + f["update"]
         if f"set_update:{name}" in timings:
             v["set_update"] = timings[f"set_update:{name}"]
         out["variants"][name] = v
     out["numba"] = numba_threading()
-    out["env"] = {k: os.environ[k] for k in THREAD_ENV if k in os.environ}
+    out.update(_thread_record())
     return out
 
 
-def _counters(batch):
-    from sparsefs.train import Counters
-    return Counters(train_samples=batch, steps=1)
+def _thread_record():
+    """``thread_env`` as the process started, plus any variable changed since (none expected:
+    nothing the case imports may touch the environment)."""
+    now = thread_env()
+    changed = {k: now.get(k) for k in set(now) | set(THREAD_ENV_AT_START)
+               if now.get(k) != THREAD_ENV_AT_START.get(k)}
+    return {"thread_env": THREAD_ENV_AT_START, "thread_env_changed": changed}
 
 
 def _step_fn(net, X, y, batch, rng):
@@ -224,7 +225,7 @@ def _unzero_fn(net, rng):
 
     def prep():
         for layer in net.layers:
-            if layer.is_sparse:
+            if isinstance(layer, SparseLayer):
                 unzero(layer.data, rng)
     return prep
 
@@ -239,11 +240,7 @@ def _set_fn(net, rng):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(argv[0])
-    kind = spec.get("kind", "epoch")
-    if spec.get("proto_serial_small"):  # prototype: serial kernels for small calls
-        from bench.proto_kernels import install_serial_small
-        install_serial_small(int(spec["proto_serial_small"]))
-    out = run_epoch(spec) if kind == "epoch" else run_steps(spec)
+    out = run_epoch(spec) if spec["kind"] == "epoch" else run_steps(spec)
     print(json.dumps(out, default=float))
 
 

@@ -31,9 +31,6 @@ class RandomGrow:
         return random_keys(layer.n_in, layer.n_out, count, rng, occupied_by(layer, keep),
                            n_taken=int(keep.sum()))
 
-    def flops(self, n_in, n_out, batch):
-        """Arithmetic of one regrowth: none (random draws are not weight arithmetic)."""
-        return 0
 
 
 class GradientGrow:
@@ -50,9 +47,6 @@ class GradientGrow:
         batch) the loss gradient at its outputs on the step just taken."""
         return rigl_regrow(layer, keep, count, XT, GT, self.block_bytes)
 
-    def flops(self, n_in, n_out, batch):
-        """The dense gradient ``XT GT^T`` of one mini-batch: ``2 n_in n_out batch``."""
-        return 2 * n_in * n_out * batch
 
 
 def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):

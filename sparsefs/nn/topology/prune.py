@@ -33,6 +33,3 @@ class MagnitudePrune:
         """(keep mask (nnz,) bool, number dropped)."""
         return prune_smallest(layer, zeta)
 
-    def flops(self, nnz):
-        """Arithmetic of one prune of a layer with ``nnz`` weights: one magnitude partition."""
-        return nnz

@@ -50,11 +50,6 @@ class TopologyRule:
             update_layer(layer, zeta, self.prune, self.grow, rng, inp, grad)
         return zeta
 
-    def flops(self, shapes, nnz, batch):
-        """Arithmetic of one update of layers ``shapes`` with ``nnz`` weights each, at
-        mini-batch size ``batch`` (a multiply-add = 2 FLOPs); full layers count nothing."""
-        sparse = [(s, z) for s, z in zip(shapes, nnz) if z < s[0] * s[1]]
-        return sum(self.prune.flops(z) + self.grow.flops(a, b, batch) for (a, b), z in sparse)
 
 
 def update_layer(layer, zeta, prune, grow, rng, XT=None, GT=None):
