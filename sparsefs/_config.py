@@ -11,7 +11,7 @@ METHODS = ("set", "rigl", "dense")
 SPARSE_METHODS = ("set", "rigl")
 #: Importance metrics: neuron attribution, neuron strength (the paper's "QS").
 METRICS = ("attr", "strength")
-#: How the per-mini-batch importance is accumulated; the first is the default. "sum_to_best":
+#: How the per-mini-batch importance is accumulated. "sum_to_best":
 #: epochs 1..best (lowest validation loss); "best_epoch": that epoch only; "last_batch": the
 #: final mini-batch; "published": the published code's window, epochs before its best epoch,
 #: whose rule forces the best to be at least the fifth epoch; "all_epochs": every epoch run.
@@ -30,7 +30,13 @@ BASELINES = {"lasso": "Lasso", "mi": "MI", "extratrees": "ExtraTrees", "random":
 METHOD = "set"
 DENSITY = 0.2
 METRIC = "attr"
-IMPORTANCE = IMPORTANCE_VARIANTS[0]
+#: "auto" takes, per metric, the variant of highest mean validation accuracy in the variant
+#: study (README "Which epochs' importance", bench/results/variants/default/report.md: five
+#: data sets, dense and SET, seeds 0-4): attribution is best summed up to the best epoch,
+#: strength summed over every epoch run.
+AUTO_IMPORTANCE = {"attr": "sum_to_best", "strength": "all_epochs"}
+IMPORTANCE_CHOICES = ("auto", *IMPORTANCE_VARIANTS)
+IMPORTANCE = "auto"
 HIDDEN = (1000, 100)
 EPOCHS = 200
 LEARNING_RATE = 1e-3
@@ -51,6 +57,11 @@ SMALL_DATA_SAMPLES = 200
 STUDY_DENSITIES = (0.5, 0.2, 0.05)
 STUDY_SEEDS = "0-9"
 K_SWEEP = (25, 50, 75, 100, 200)
+
+
+def resolve_importance(importance, metric):
+    """The variant ``importance`` means for ``metric``: itself, or the metric's "auto" choice."""
+    return AUTO_IMPORTANCE[metric] if importance == "auto" else importance
 
 
 def default_batch_size(n_samples):

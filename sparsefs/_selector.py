@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
-from ._config import DTYPES, IMPORTANCE_VARIANTS, METHODS, METRICS, SOLVERS
+from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS
 from .data.scaling import Standardizer
 from .data.splits import split_train_validation
 from .nn.losses import SOFTMAX_AXES, make_loss
@@ -41,12 +41,13 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"
         Importance used for the selection: neuron attribution or neuron strength.
-    importance : {"sum_to_best", "best_epoch", "last_batch", "published", "all_epochs"}, \
-            default="sum_to_best"
+    importance : {"auto", "sum_to_best", "best_epoch", "last_batch", "published", \
+            "all_epochs"}, default="auto"
         Which accumulation of the per-mini-batch importance decides: summed over epochs 1 to
         the best (lowest validation loss), the best epoch only, the last mini-batch, the
         published code's window (the epochs before its best epoch, which is never earlier
-        than the fifth), or every epoch run.
+        than the fifth), or every epoch run. "auto" takes "sum_to_best" for attribution and
+        "all_epochs" for strength, the winners on validation data (see the README).
     hidden_layer_sizes : tuple of int, default=(1000, 100)
     max_iter : int, default=200
         Maximum number of epochs.
@@ -123,7 +124,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "method": [StrOptions(set(METHODS))],
         "density": [Interval(numbers.Real, 0, 1, closed="right")],
         "metric": [StrOptions(set(METRICS))],
-        "importance": [StrOptions(set(IMPORTANCE_VARIANTS))],
+        "importance": [StrOptions(set(IMPORTANCE_CHOICES))],
         "hidden_layer_sizes": ["array-like"],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -239,7 +240,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.n_iter_ = result.epochs_run
         self.train_indices_, self.validation_indices_ = tr, va
         self.all_scores_ = result.scores
-        self.scores_ = {m: result.scores[m][self.importance] for m in METRICS}
+        self.scores_ = {m: result.scores[m][C.resolve_importance(self.importance, m)]
+                        for m in METRICS}
         self.feature_importances_ = self.scores_[self.metric]
         self.feature_order_ = rank_features(self.feature_importances_)
         self.ranking_ = np.empty(X.shape[1], dtype=np.int64)

@@ -59,7 +59,7 @@ def training_options(func):
                      help="Mini-batch size [default: the paper's for the data set]."),
         click.option("--hidden", default=HIDDEN_DEFAULT, show_default=True,
                      help="Hidden layer widths, comma-separated."),
-        click.option("--importance", type=click.Choice(C.IMPORTANCE_VARIANTS),
+        click.option("--importance", type=click.Choice(C.IMPORTANCE_CHOICES),
                      default=C.IMPORTANCE, show_default=True,
                      help="Which epochs' importance ranks the features (see the README)."),
         click.option("--lr", type=float, default=C.LEARNING_RATE, show_default=True,

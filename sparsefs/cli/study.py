@@ -25,7 +25,7 @@ _csv = ",".join
 @click.option("--baselines", default="", help=f"Also run any of {_csv(C.BASELINES)}.")
 @click.option("--epochs", type=int, default=C.EPOCHS, show_default=True)
 @click.option("--hidden", default=HIDDEN_DEFAULT, show_default=True)
-@click.option("--importance", type=click.Choice(C.IMPORTANCE_VARIANTS), default=C.IMPORTANCE,
+@click.option("--importance", type=click.Choice(C.IMPORTANCE_CHOICES), default=C.IMPORTANCE,
               show_default=True, help="The variant whose ranking each run reports (every "
                                       "variant is scored on validation rows regardless).")
 @click.option("--lr", type=float, default=C.LEARNING_RATE, show_default=True)

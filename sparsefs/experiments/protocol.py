@@ -38,8 +38,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         The data set's paper batch size by default.
     progress : callable(dict) -> bool, optional
         Per-epoch callback (see ``train_mlp``).
-    importance : one of ``IMPORTANCE_VARIANTS``
-        The accumulation whose ranking the record reports.
+    importance : "auto" or one of ``IMPORTANCE_VARIANTS``
+        The accumulation whose ranking the record reports (per metric for "auto").
     learning_rate : float
     softmax_axis : {"class", "batch"}
         "batch" replicates the published code's training loss (see ``SparseFeatureSelector``).
