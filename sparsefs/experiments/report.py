@@ -16,7 +16,15 @@ import numpy as np
 from .._config import BASELINES
 from ..data.writers import write_text_atomic
 from ._workers import MANIFEST, RUNS_DIR
-from .paper import CITATION, COLUMNS, FOOTNOTES, METHOD_LABEL, load_paper_results
+from .paper import (
+    CITATION,
+    COLUMNS,
+    FOOTNOTES,
+    METHOD_LABEL,
+    NOT_COMPARABLE,
+    load_paper_results,
+    within_paper_std,
+)
 from .plots import write_plots
 from .records import RunRecord
 from .tables import fmt as _f
@@ -173,9 +181,37 @@ def format_table(summary):
             ours.append("–" if r is None else f"{r['mean']:.2f}±{r['std']:.2f}{sp}")
             psp = "" if p is None or p["sparsity"] is None else f" ({p['sparsity']:.2f})"
             ref.append("–" if p is None else f"{p['mean']:.2f}±{p['std']:.2f}{psp}")
-            diff.append("–" if r is None or p is None else f"{r['mean'] - p['mean']:+.2f}")
+            diff.append(_diff_cell(dataset, r, p))
         lines += [ours, ref, diff]
     return _md_table(["Dataset", "", *cols], lines)
+
+
+def _diff_cell(dataset, ours, paper):
+    """"+1.23 ✓" (within one paper std or better), "-4.56", "n/c" (not comparable) or "–"."""
+    if ours is None or paper is None:
+        return "–"
+    if dataset in NOT_COMPARABLE:
+        return "n/c"
+    mark = " ✓" if within_paper_std(ours, paper) else ""
+    return f"{ours['mean'] - paper['mean']:+.2f}{mark}"
+
+
+def comparison_lines(summary):
+    """Per column, how many comparable data sets are within one paper std of the paper's mean
+    or better, and the data sets whose copies are not comparable, with the reason."""
+    paper = {(r["dataset"], r["column"]): r for t in ("4", "6") for r in load_paper_results(t)}
+    lines = []
+    for col in summary["columns"]:
+        pairs = [(r, paper[(r["dataset"], col)]) for r in summary["rows"]
+                 if r["column"] == col and (r["dataset"], col) in paper
+                 and r["dataset"] not in NOT_COMPARABLE]
+        if pairs:
+            ok = sum(within_paper_std(r, p) for r, p in pairs)
+            lines.append(f"- {col}: within one paper std or better on {ok} of {len(pairs)} "
+                         "data sets")
+    present = [d for d in summary["datasets"] if d in NOT_COMPARABLE]
+    lines += [f"- {d}: not compared (n/c), {NOT_COMPARABLE[d]}" for d in present]
+    return lines
 
 
 def _report_md(summary):
@@ -183,7 +219,8 @@ def _report_md(summary):
     parts = ["# sparsefs study report", "", f"Settings: {json.dumps(s.get('settings', {}))}  ",
              f"Grid: {json.dumps(s.get('grid', {}))}", "",
              "## Test accuracy [%], paper layout (Table 6; Lasso from Table 4)", "",
-             format_table(summary), "", "## Model selection", ""]
+             format_table(summary), "", "✓: within one paper standard deviation of the paper's "
+             "mean, or better.", "", *comparison_lines(summary), "", "## Model selection", ""]
     parts.append(_md_table(
         ["Dataset", "Column", "K", "density", "L2", "seeds", "mean val loss"],
         [[r["dataset"], r["column"], r["k"], _f(r["density"]), r["l2"] if r["l2"] is not None
