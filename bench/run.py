@@ -26,7 +26,8 @@ import sparsefs  # noqa: E402
 
 THREADS_APPLIED = sparsefs.configure_threads()
 
-SUITES = ("kernels", "training", "scaling", "peer")
+# fit: whole SparseFeatureSelector.fit calls, sparse vs dense, one process each (fit_bench.py)
+SUITES = ("kernels", "training", "scaling", "peer", "fit")
 
 
 def parse_args(argv=None):
@@ -96,6 +97,9 @@ def main(argv=None):
         elif suite == "peer":
             from bench import peer_torch
             results["peer"] = peer_torch.run(mode, log=log)
+        elif suite == "fit":
+            from bench import fit_bench
+            results["fit"] = fit_bench.run(mode, log=log, seed=args.seed)
         timings[suite] = time.perf_counter() - t0
         log(f"  ({timings[suite]:.1f} s)")
     busy = total.stop()

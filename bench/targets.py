@@ -187,4 +187,67 @@ def evaluate(results):
     v = cli.get("overhead_seconds")
     rows.append(_row("CLI start-up overhead, warm cache (minus `python -c pass`)", "<= 1", v,
                      v is not None and v <= 1.0, str(cli.get("measured", "")), "s"))
+    rows += fit_rows(results)
+    return rows
+
+
+# ---------------------------------------------------------------------------------- fit suite
+def _fit_variant(results, case, variant):
+    for c in (results.get("fit") or {}).get("cases", []):
+        if c.get("name") == case:
+            return c.get("variants", {}).get(variant)
+    return None
+
+
+def _fit_note(v, dense, key, fmt):
+    """What a fit ratio compares: both medians, process counts, epochs run, others' cores."""
+    parts = [f"SET {fmt(v[key])} vs dense {fmt(dense[key])} (median of {v['n_ok']} / "
+             f"{dense['n_ok']} fresh processes, each fit after a warm-up fit)"]
+    epochs = sorted(set(v["epochs_run"]) | set(dense["epochs_run"]))
+    parts.append(f"epochs run {'/'.join(str(e) for e in epochs)}")
+    oc = [x["others_cores_mean"] for x in (v, dense) if x.get("others_cores_mean") is not None]
+    if oc:
+        parts.append(f"others' cores {max(oc):.2f}")
+    return "; ".join(parts)
+
+
+def fit_rows(results):
+    """The fit suite's targets (``bench/fit_bench.py``): whole ``SparseFeatureSelector.fit``
+    calls, ratios of medians measured in the same run."""
+    rows = []
+    dense = _fit_variant(results, "wide_20k", "dense")
+    for density, thr in ((0.2, 0.5), (0.05, 0.15), (0.01, 0.06)):
+        v = _fit_variant(results, "wide_20k", f"set@{density:g}")
+        r = None if v is None or dense is None else v.get("time_vs_dense")
+        note = _fit_note(v, dense, "fit_seconds_median", lambda x: f"{x:.2f} s") \
+            if r is not None else ""
+        rows.append(_row(f"Fit time sparse/dense, 1,000 x 20,000 float32, 5 epochs, density "
+                         f"{density:g} (whole SparseFeatureSelector.fit, attribution on)",
+                         f"<= {thr:g}", r, r is not None and r <= thr, note, "x"))
+    v = _fit_variant(results, "wide_20k", "set@0.05")
+    r = None if v is None or dense is None else v.get("growth_vs_dense")
+    note = ""
+    if r is not None:
+        note = _fit_note(v, dense, "peak_growth_median", lambda x: f"{x / MIB:.1f} MiB")
+        note += "; growth = VmHWM after fit - VmRSS before (peak reset after the warm-up)"
+        if not (v.get("hwm_reset") and dense.get("hwm_reset")):
+            note += "; **the peak could not be reset: growth includes the warm-up**"
+    rows.append(_row("Peak RSS growth during fit sparse/dense, 1,000 x 20,000, density 0.05",
+                     "<= 0.5", r, r is not None and r <= 0.5, note, "x"))
+    v = _fit_variant(results, "wide_200k", "set@0.005")
+    g = None if v is None else v.get("peak_growth_median")
+    if g is not None:
+        x = v["x_bytes"]
+        thr = x + 100 * MIB
+        threshold = f"<= {thr / MIB:.0f} MiB (X float32 {x / MIB:.1f} MiB + 100)"
+        note = (f"VmRSS before fit {v['rss_before_median'] / MIB:.0f} MiB (X and the warm "
+                f"process); {v['steps']} steps, {v['topology_updates']} topology updates; "
+                f"network {v['param_bytes'] / MIB:.1f} MiB")
+        if not v.get("hwm_reset"):
+            note += "; **the peak could not be reset: growth includes the warm-up**"
+    else:
+        thr, threshold, note = None, "<= float32 X + 100 MiB", ""
+    rows.append(_row("200 x 200,000 float32, SET density 0.005, 2 epochs: peak RSS growth of "
+                     "a warm process during fit", threshold, None if g is None else g / MIB,
+                     g is not None and g <= thr, note, "MiB"))
     return rows

@@ -9,6 +9,9 @@ import numpy as np
 from .kernels import fused, products
 from .optim import Optimizer
 
+# Rows of |W| formed at a time by add_strength.
+STRENGTH_BLOCK_BYTES = 4 << 20
+
 
 class DenseLayer:
     """A fully connected layer ``n_in -> n_out`` with a dense weight array ``W`` (n_in, n_out).
@@ -71,8 +74,14 @@ class DenseLayer:
         return (XT @ GT.T).reshape(-1)
 
     def add_strength(self, out: np.ndarray) -> None:
-        """``out[i] += sum_j |W[i, j]|``; out is (n_in,) float64."""
-        out += np.abs(self.W).sum(axis=1)
+        """``out[i] += sum_j |W[i, j]|``; out is (n_in,) float64.
+
+        In blocks of rows, so the temporary ``|W|`` is a few MB, not the size of W (each row's
+        sum is the same numpy reduction either way).
+        """
+        step = max(1, STRENGTH_BLOCK_BYTES // max(1, self.W[0].nbytes))
+        for r0 in range(0, self.n_in, step):
+            out[r0:r0 + step] += np.abs(self.W[r0:r0 + step]).sum(axis=1)
 
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray."""

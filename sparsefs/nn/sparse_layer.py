@@ -197,8 +197,12 @@ class SparseLayer:
                 "data": self.data.copy(), "bias": self.bias.copy()}
 
     def load_params(self, snap):
-        """Restore a :meth:`copy_params` snapshot; optimizer state restarts at zero."""
-        rows = np.repeat(np.arange(self.n_in, dtype=np.int64), np.diff(snap["indptr"]))
-        keys = rows * self.n_out + snap["indices"]
-        self.set_topology(keys, snap["data"], self.optimizer.new_state(len(keys), self.dtype))
+        """Restore a :meth:`copy_params` snapshot; optimizer state restarts at zero.
+
+        The snapshot's CSR arrays are adopted as they are (no int64 keys are formed), so the
+        restore at the end of training costs the mirror and the state, nothing more.
+        """
+        nnz = len(snap["indices"])
+        self.set_csr(snap["indptr"], snap["indices"], snap["data"],
+                     self.optimizer.new_state(nnz, self.dtype))
         self.bias[:] = snap["bias"]
