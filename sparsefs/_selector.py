@@ -13,13 +13,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
 from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS
+from ._targets import TASKS, make_targets, resolve_task
 from .data.scaling import Standardizer
 from .data.splits import split_train_validation
 from .nn.losses import SOFTMAX_AXES, make_loss
@@ -78,6 +77,12 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     callback : callable or None, default=None
         ``callback(row)`` after each epoch with the history row (dict); True stops training.
     dtype : {"float32", "float64"}, default="float32"
+    task : {"auto", "classification", "regression"}, default="auto"
+        "auto" reads it from y (scikit-learn's ``type_of_target``: continuous values are
+        regression). Regression trains on mean squared error with linear outputs, y of shape
+        (n_samples,) or (n_samples, n_outputs), each target standardized on the training rows;
+        attribution is then ``sum_o mean_k |d f_o / d x_j|`` over the outputs, strength is
+        unchanged.
     softmax_axis : {"class", "batch"}, default="class"
         "batch" reproduces the published code's training loss, a softmax over the samples of
         each mini-batch followed by cross-entropy (a bug, kept only to study its effect on
@@ -102,7 +107,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Present when X has string column names.
+    task_ : {"classification", "regression"}
     classes_ : ndarray of shape (n_classes,)
+        Classification only.
+    n_outputs_ : int
+        Classes, or regression targets.
     network_ : sparsefs.nn.MLP
         The trained network at its best epoch; it standardizes its input itself, so
         ``network_.predict_proba(X)`` takes the raw X.
@@ -146,6 +155,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "callback": [callable, None],
         "dtype": [StrOptions(set(DTYPES))],
         "softmax_axis": [StrOptions(set(SOFTMAX_AXES))],
+        "task": [StrOptions(set(TASKS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -158,7 +168,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
                  max_time=None, callback=None, dtype="float32", softmax_axis="class",
-                 random_state=None, verbose=0):
+                 task="auto", random_state=None, verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -185,6 +195,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.callback = callback
         self.dtype = dtype
         self.softmax_axis = softmax_axis
+        self.task = task
         self.random_state = random_state
         self.verbose = verbose
 
@@ -195,44 +206,44 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels of any type, or continuous targets (see ``task``).
 
         Returns
         -------
         self
         """
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
-                             dtype=(np.float64, np.float32))
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(f"The target y has only one class ({self.classes_[0]!r}); feature "
-                             "selection for classification needs at least two classes.")
+                             dtype=(np.float64, np.float32), multi_output=True)
+        self.task_ = resolve_task(self.task, y)
+        targets = make_targets(self.task_, y)
+        if self.task_ == "classification":
+            self.classes_ = targets.classes
+        self.n_outputs_ = targets.n_outputs
         n_select = self._n_select(X.shape[1])
         if n_select > X.shape[1]:
             raise ValueError(f"n_features_to_select={n_select} is larger than the number of "
                              f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
-        y_enc = encoder.transform(y).astype(np.int64)
         Xn, scaler = self._network_input(X)
         rng = np.random.default_rng(self._seed())
         hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
         optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
                               self.beta_2, self.epsilon, self.momentum)
         batch = self.batch_size or C.default_batch_size(X.shape[0])
-        self.network_ = build_mlp(X.shape[1], len(self.classes_), hidden, self.method,
+        self.network_ = build_mlp(X.shape[1], targets.n_outputs, hidden, self.method,
                                   self.density, optimizer, rng, np.dtype(self.dtype),
-                                  loss=make_loss(self.softmax_axis, batch))
+                                  loss=make_loss(self.softmax_axis, batch, self.task_))
         if scaler is not None:
             self.network_.set_input_scaling(scaler.mean_, scaler.scale_)
-        tr, va = split_train_validation(X.shape[0], y_enc, self.validation_fraction, rng)
+        tr, va = split_train_validation(X.shape[0], targets.stratify, self.validation_fraction,
+                                        rng)
+        y_net = targets.for_network(tr)
         config = TrainConfig(method=self.method, epochs=self.max_iter, batch_size=batch,
                              update_every=self.update_every, zeta=self.zeta,
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
                              max_time=self.max_time,
                              attribution=self.attribution or self.metric == "attr")
-        result = train_mlp(self.network_, Xn, y_enc, Xn, y_enc, config, rng,
+        result = train_mlp(self.network_, Xn, y_net, Xn, y_net, config, rng,
                            progress=self._progress, train_rows=tr, val_rows=va)
         self.result_ = result
         self.history_ = result.history
@@ -295,6 +306,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.target_tags.required = True
+        tags.target_tags.multi_output = self.task == "regression"
         return tags
 
 

@@ -43,14 +43,20 @@ def check_split(split, n: int, src) -> tuple[np.ndarray, np.ndarray]:
 
 
 def split_train_validation(n, y, fraction, rng):
-    """Indices (train, validation) of a seeded split; stratified when every class can be."""
+    """Indices (train, validation) of a seeded split; stratified when every class can be.
+
+    ``y`` is (n,) int class codes, or None for a continuous target (never stratified).
+    """
     from sklearn.model_selection import train_test_split
 
     idx = np.arange(n)
     if fraction <= 0:
         return idx, idx[:0]
-    counts = np.bincount(y)
-    strat = y if counts[counts > 0].min() >= 2 and round(fraction * n) >= len(counts) else None
+    strat = None
+    if y is not None:
+        counts = np.bincount(y)
+        if counts[counts > 0].min() >= 2 and round(fraction * n) >= len(counts):
+            strat = y
     seed = int(rng.integers(2**31 - 1))
     tr, va = train_test_split(idx, test_size=fraction, random_state=seed, stratify=strat)
     return np.sort(tr), np.sort(va)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._config import METRICS, PUBLISHED_FORCED_EPOCHS
 from .kernels import products
+from .losses import softmax_cotangents
 
 if TYPE_CHECKING:
     from .network import MLP
@@ -61,7 +62,7 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
     per_class = max(1, min(C, ATTRIBUTION_BLOCK_BYTES // max(1, widest * batch * itemsize)))
     for c0 in range(0, C, per_class):
         classes = np.arange(c0, min(C, c0 + per_class))
-        G = class_cotangents(P, classes)
+        G = network.loss_fn.cotangents(P, classes)
         for k in range(len(network.layers) - 1, 0, -1):
             layer = network.layers[k]
             dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
@@ -73,18 +74,8 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
 
 
 def class_cotangents(P, classes):
-    """Cotangents ``p_c (e_c - p)`` of the listed classes, stacked: (C, len(classes) * batch).
-
-    Column ``m * batch + k`` is ``d p_c(x_k) / d z`` for ``c = classes[m]``, z the logits.
-    """
-    C, batch = P.shape
-    G = np.empty((C, len(classes) * batch), dtype=P.dtype)
-    for m, c in enumerate(classes):
-        block = G[:, m * batch:(m + 1) * batch]
-        np.multiply(P, -P[c], out=block)
-        block[c] += P[c]
-    return G
-
+    """Cotangents ``p_c (e_c - p)`` of the softmax outputs (see ``losses.softmax_cotangents``)."""
+    return softmax_cotangents(P, classes)
 
 
 class ImportanceAccumulator:

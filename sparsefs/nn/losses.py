@@ -1,8 +1,11 @@
-"""Output losses of the MLP: the standard class softmax + cross-entropy, and a replication of
-the published code's batch-axis softmax followed by cross-entropy.
+"""Output losses of the MLP: the standard class softmax + cross-entropy, a replication of the
+published code's batch-axis softmax followed by cross-entropy, and mean squared error on
+linear outputs for regression.
 
-Both take the logits ``Z`` (C, batch) of the last layer and write the loss gradient with
-respect to them, ``dL/dZ`` (C, batch), including the 1/batch of a mean loss.
+Each writes the loss gradient with respect to the last layer's pre-activations, ``dL/dZ``
+(outputs, batch), including the 1/batch of a mean loss; each knows what the forward pass
+leaves in the output buffer (``output_softmax``), the mean loss of a prediction
+(``mean_loss``) and the output cotangents attribution differentiates (``cotangents``).
 """
 
 import numpy as np
@@ -29,11 +32,39 @@ def cross_entropy(P, y):
     return float(-np.mean(np.log(np.maximum(picked, PROB_FLOOR))))
 
 
+def softmax_cotangents(P, classes):
+    """Cotangents ``p_c (e_c - p)`` of the listed classes, stacked: (C, len(classes) * batch).
+
+    Column ``m * batch + k`` is ``d p_c(x_k) / d z`` for ``c = classes[m]``, z the logits.
+    """
+    C, batch = P.shape
+    G = np.empty((C, len(classes) * batch), dtype=P.dtype)
+    for m, c in enumerate(classes):
+        block = G[:, m * batch:(m + 1) * batch]
+        np.multiply(P, -P[c], out=block)
+        block[c] += P[c]
+    return G
+
+
+def _mean_ce(P, y):
+    """Mean cross-entropy of predicted probabilities P (n, C) for labels y (n,)."""
+    return float(-np.mean(np.log(np.maximum(P[np.arange(len(y)), y], PROB_FLOOR))))
+
+
 class ClassSoftmaxCE:
     """Softmax over the classes of each sample, then mean cross-entropy."""
 
     axis = "class"
     needs_logits = False
+    output_softmax = True
+
+    def mean_loss(self, P, y):
+        """Mean loss of probabilities P (n, C) for labels y (n,)."""
+        return _mean_ce(P, y)
+
+    def cotangents(self, P, outputs):
+        """``d p_c / d z`` of the listed classes, stacked (see :func:`softmax_cotangents`)."""
+        return softmax_cotangents(P, outputs)
 
     def value_and_grad(self, P, y, G, Z=None):
         """Loss of the class probabilities P (C, batch) for labels y (batch,); G (C, batch)
@@ -57,6 +88,8 @@ class BatchSoftmaxCE:
 
     axis = "batch"
     needs_logits = True
+    output_softmax = True
+    cotangents = ClassSoftmaxCE.cotangents
 
     def __init__(self, eval_batch=100):
         self.eval_batch = int(eval_batch)
@@ -88,8 +121,42 @@ class BatchSoftmaxCE:
         return loss
 
 
-def make_loss(softmax_axis="class", eval_batch=100):
-    """The loss of ``softmax_axis`` (see :data:`SOFTMAX_AXES`)."""
+class MeanSquaredError:
+    """Mean over samples and outputs of ``(f - y)^2``, on linear outputs (regression).
+
+    Targets are (batch, n_outputs) floats; the network's outputs are (n_outputs, batch).
+    """
+
+    axis = None
+    needs_logits = False
+    output_softmax = False
+
+    def value_and_grad(self, P, y, G, Z=None):
+        """Loss of the outputs P (O, batch) for targets y (batch, O); G (O, batch) receives
+        ``2 (P - y^T) / (batch * O)``."""
+        np.subtract(P, y.T, out=G)
+        loss = float(np.mean(np.square(G, dtype=np.float64)))
+        G *= 2.0 / G.size
+        return loss
+
+    def mean_loss(self, P, y):
+        """Mean squared error of predictions P (n, O) for targets y (n, O)."""
+        return float(np.mean((P - y) ** 2))
+
+    def cotangents(self, P, outputs):
+        """``d f_o / d z`` of the listed outputs: unit vectors, stacked (n_out, len * batch)."""
+        n_out, batch = P.shape
+        G = np.zeros((n_out, len(outputs) * batch), dtype=P.dtype)
+        for m, o in enumerate(outputs):
+            G[o, m * batch:(m + 1) * batch] = 1.0
+        return G
+
+
+def make_loss(softmax_axis="class", eval_batch=100, task="classification"):
+    """The loss of ``task``: mean squared error for "regression", else the cross-entropy of
+    ``softmax_axis`` (see :data:`SOFTMAX_AXES`)."""
+    if task == "regression":
+        return MeanSquaredError()
     if softmax_axis == "class":
         return ClassSoftmaxCE()
     if softmax_axis == "batch":

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from .dense_layer import DenseLayer
 from .init import init_values, layer_nnz
 from .kernels import products
-from .losses import PROB_FLOOR, ClassSoftmaxCE, softmax_columns
+from .losses import ClassSoftmaxCE, softmax_columns
 from .optim import Optimizer
 from .sparse_layer import SparseLayer
 from .topology.positions import random_keys
@@ -140,7 +140,8 @@ class MLP:
             if batch not in self._logits:
                 self._logits[batch] = np.empty_like(acts[-1])
             np.copyto(self._logits[batch], acts[-1])
-        softmax_columns(acts[-1])
+        if self.loss_fn.output_softmax:
+            softmax_columns(acts[-1])
         return acts[-1]
 
     def backward(self, XT, y):
@@ -168,7 +169,8 @@ class MLP:
 
     def predict_proba(self, X, batch=None, rows=None):
         """Class probabilities (n, C) for the rows ``rows`` of X (default all), dense or CSR,
-        in mini-batches of ``batch`` (default :meth:`eval_batch`); X is never copied."""
+        in mini-batches of ``batch`` (default :meth:`eval_batch`); X is never copied. For a
+        regression network (linear outputs) these are its outputs (n, n_outputs)."""
         batch = batch or self.eval_batch()
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
         n = len(rows)
@@ -185,8 +187,7 @@ class MLP:
         y = np.asarray(y)[rows]
         if self.loss_fn.needs_logits:
             return self._batch_loss(X, y, rows, self.loss_fn.eval_batch)
-        P = self.predict_proba(X, batch, rows)
-        return float(-np.mean(np.log(np.maximum(P[np.arange(len(y)), y], PROB_FLOOR))))
+        return self.loss_fn.mean_loss(self.predict_proba(X, batch, rows), y)
 
     def _batch_loss(self, X, y, rows, batch):
         """Sample-weighted mean of the loss of each mini-batch of ``batch`` rows, in order."""
