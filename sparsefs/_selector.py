@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
 from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS
+from ._stability import combine_scores, nogueira_stability, selection_table
 from ._targets import TASKS, make_targets, resolve_task
 from .data.scaling import Standardizer
 from .data.splits import split_train_validation
@@ -83,6 +84,12 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         (n_samples,) or (n_samples, n_outputs), each target standardized on the training rows;
         attribution is then ``sum_o mean_k |d f_o / d x_j|`` over the outputs, strength is
         unchanged.
+    n_repeats : int, default=1
+        Train this many networks from independent seeds (the first is ``random_state``'s):
+        the scores are then the mean of each repeat's scores normalized to sum 1, and the
+        selection frequency, mean rank and stability attributes are set.
+    n_jobs : int or None, default=None
+        Repeats in parallel worker processes (joblib); None runs them one after another.
     softmax_axis : {"class", "batch"}, default="class"
         "batch" reproduces the published code's training loss, a softmax over the samples of
         each mini-batch followed by cross-entropy (a bug, kept only to study its effect on
@@ -121,6 +128,16 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Epoch of lowest validation loss, whose weights the network keeps.
     n_iter_ : int
         Epochs run.
+    selection_frequency_ : ndarray of shape (n_features_in_,)
+        With ``n_repeats > 1``: share of repeats that put the feature in their top
+        ``n_features_to_select`` (by ``metric``).
+    mean_rank_ : ndarray of shape (n_features_in_,)
+        With ``n_repeats > 1``: the feature's rank (1 = first) averaged over repeats.
+    stability_ : Stability
+        With ``n_repeats > 1``: Nogueira et al.'s stability index of the repeats' selections
+        (``estimate``, ``lower``/``upper`` of its 95% confidence interval, ``variance``).
+    repeat_results_ : list of TrainResult
+        With ``n_repeats > 1``: every repeat's training outcome (network_ is the first's).
     train_indices_, validation_indices_ : ndarray of int
         Rows of X the network was trained on and validated on (the seeded split).
     result_ : sparsefs.nn.TrainResult
@@ -156,6 +173,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "dtype": [StrOptions(set(DTYPES))],
         "softmax_axis": [StrOptions(set(SOFTMAX_AXES))],
         "task": [StrOptions(set(TASKS))],
+        "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -168,7 +187,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
                  max_time=None, callback=None, dtype="float32", softmax_axis="class",
-                 task="auto", random_state=None, verbose=0):
+                 task="auto", n_repeats=1, n_jobs=None, random_state=None, verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -196,6 +215,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.dtype = dtype
         self.softmax_axis = softmax_axis
         self.task = task
+        self.n_repeats = n_repeats
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -225,39 +246,54 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
             raise ValueError(f"n_features_to_select={n_select} is larger than the number of "
                              f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
         Xn, scaler = self._network_input(X)
-        rng = np.random.default_rng(self._seed())
+        seeds = repeat_seeds(self._seed(), self.n_repeats)
+        fits = _run_fits(self, Xn, scaler, targets, seeds)
+        network, result, (tr, va) = fits[0]
+        self.network_, self.result_ = network, result
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_iter_ = result.epochs_run
+        self.train_indices_, self.validation_indices_ = tr, va
+        self.all_scores_ = result.scores
+        per_repeat = [{m: r.scores[m][C.resolve_importance(self.importance, m)] for m in METRICS}
+                      for _, r, _ in fits]
+        self.scores_ = (per_repeat[0] if len(fits) == 1 else
+                        {m: combine_scores([s[m] for s in per_repeat]) for m in METRICS})
+        self.feature_importances_ = self.scores_[self.metric]
+        self.feature_order_ = rank_features(self.feature_importances_)
+        self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
+        self.ranking_[self.feature_order_] = np.arange(1, X.shape[1] + 1)
+        if len(fits) > 1:
+            orders = [rank_features(s[self.metric]) for s in per_repeat]
+            self.selection_frequency_, self.mean_rank_, chosen = selection_table(orders,
+                                                                                 n_select)
+            self.stability_ = nogueira_stability(chosen)
+            self.repeat_results_ = [r for _, r, _ in fits]
+        return self
+
+    def _fit_network(self, Xn, scaler, targets, seed):
+        """Train one network from ``seed``: (network, TrainResult, (train rows, val rows))."""
+        rng = np.random.default_rng(seed)
+        n, d = Xn.shape
         hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
         optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
                               self.beta_2, self.epsilon, self.momentum)
-        batch = self.batch_size or C.default_batch_size(X.shape[0])
-        self.network_ = build_mlp(X.shape[1], targets.n_outputs, hidden, self.method,
-                                  self.density, optimizer, rng, np.dtype(self.dtype),
-                                  loss=make_loss(self.softmax_axis, batch, self.task_))
+        batch = self.batch_size or C.default_batch_size(n)
+        network = build_mlp(d, targets.n_outputs, hidden, self.method, self.density,
+                            optimizer, rng, np.dtype(self.dtype),
+                            loss=make_loss(self.softmax_axis, batch, self.task_))
         if scaler is not None:
-            self.network_.set_input_scaling(scaler.mean_, scaler.scale_)
-        tr, va = split_train_validation(X.shape[0], targets.stratify, self.validation_fraction,
-                                        rng)
+            network.set_input_scaling(scaler.mean_, scaler.scale_)
+        tr, va = split_train_validation(n, targets.stratify, self.validation_fraction, rng)
         y_net = targets.for_network(tr)
         config = TrainConfig(method=self.method, epochs=self.max_iter, batch_size=batch,
                              update_every=self.update_every, zeta=self.zeta,
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
                              max_time=self.max_time,
                              attribution=self.attribution or self.metric == "attr")
-        result = train_mlp(self.network_, Xn, y_net, Xn, y_net, config, rng,
-                           progress=self._progress, train_rows=tr, val_rows=va)
-        self.result_ = result
-        self.history_ = result.history
-        self.best_epoch_ = result.best_epoch
-        self.n_iter_ = result.epochs_run
-        self.train_indices_, self.validation_indices_ = tr, va
-        self.all_scores_ = result.scores
-        self.scores_ = {m: result.scores[m][C.resolve_importance(self.importance, m)]
-                        for m in METRICS}
-        self.feature_importances_ = self.scores_[self.metric]
-        self.feature_order_ = rank_features(self.feature_importances_)
-        self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
-        self.ranking_[self.feature_order_] = np.arange(1, X.shape[1] + 1)
-        return self
+        result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
+                           train_rows=tr, val_rows=va)
+        return network, result, (tr, va)
 
     def _get_support_mask(self):
         check_is_fitted(self, "feature_order_")
@@ -308,6 +344,25 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.target_tags.multi_output = self.task == "regression"
         return tags
+
+
+def repeat_seeds(seed, n_repeats):
+    """Seeds of ``n_repeats`` fits: the estimator's own first (so one repeat is exactly the
+    single fit), then independent ones spawned from it (None stays None: fresh entropy)."""
+    if seed is None:
+        return [None] * n_repeats
+    spawned = np.random.SeedSequence(seed).spawn(n_repeats - 1)
+    return [seed, *(int(s.generate_state(1)[0]) for s in spawned)]
+
+
+def _run_fits(estimator, Xn, scaler, targets, seeds):
+    """One fit per seed: in this process, or with ``n_jobs`` through joblib (processes)."""
+    if len(seeds) == 1 or estimator.n_jobs in (None, 1):
+        return [estimator._fit_network(Xn, scaler, targets, s) for s in seeds]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=estimator.n_jobs)(
+        delayed(estimator._fit_network)(Xn, scaler, targets, s) for s in seeds)
 
 
 def rank_features(scores) -> np.ndarray:
