@@ -13,10 +13,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
+from ._choose_k import choose_k, default_k_estimator
 from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS
 from ._stability import combine_scores, nogueira_stability, selection_table
 from ._targets import TASKS, make_targets, resolve_task
@@ -33,8 +34,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_features_to_select : int or float, default=100
+    n_features_to_select : int, float or "auto", default=100
         Number of features to keep; a float in (0, 1] is a fraction of the input features.
+        "auto" chooses it after training: the smallest K on a geometric grid whose top-K
+        features score, with ``k_estimator`` trained on the network's training rows, within
+        ``k_tol`` of the best score on its validation rows.
     method : {"set", "rigl", "dense"}, default="set"
         Dynamic sparse training rule, or the dense baseline.
     density : float in (0, 1], default=0.2
@@ -84,6 +88,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         (n_samples,) or (n_samples, n_outputs), each target standardized on the training rows;
         attribution is then ``sum_o mean_k |d f_o / d x_j|`` over the outputs, strength is
         unchanged.
+    k_tol : float, default=0.01
+        With "auto": how far below the best validation score a smaller K may be.
+    k_estimator : estimator or None, default=None
+        With "auto": the model that scores each K (``fit``/``score``); None is a scaled
+        5-nearest-neighbours classifier or regressor.
     n_repeats : int, default=1
         Train this many networks from independent seeds (the first is ``random_state``'s):
         the scores are then the mean of each repeat's scores normalized to sum 1, and the
@@ -128,6 +137,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Epoch of lowest validation loss, whose weights the network keeps.
     n_iter_ : int
         Epochs run.
+    n_features_to_select_ : int
+        With "auto": the K chosen.
+    k_scores_ : dict of int to float
+        With "auto": the validation score of every K tried.
     selection_frequency_ : ndarray of shape (n_features_in_,)
         With ``n_repeats > 1``: share of repeats that put the feature in their top
         ``n_features_to_select`` (by ``metric``).
@@ -146,7 +159,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "n_features_to_select": [Interval(numbers.Integral, 1, None, closed="left"),
-                                 Interval(numbers.Real, 0, 1, closed="right")],
+                                 Interval(numbers.Real, 0, 1, closed="right"),
+                                 StrOptions({"auto"})],
+        "k_tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "k_estimator": [HasMethods(["fit", "score"]), None],
         "method": [StrOptions(set(METHODS))],
         "density": [Interval(numbers.Real, 0, 1, closed="right")],
         "metric": [StrOptions(set(METRICS))],
@@ -187,7 +203,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
                  max_time=None, callback=None, dtype="float32", softmax_axis="class",
-                 task="auto", n_repeats=1, n_jobs=None, random_state=None, verbose=0):
+                 task="auto", n_repeats=1, n_jobs=None, k_tol=0.01, k_estimator=None,
+                 random_state=None, verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -217,6 +234,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.task = task
         self.n_repeats = n_repeats
         self.n_jobs = n_jobs
+        self.k_tol = k_tol
+        self.k_estimator = k_estimator
         self.random_state = random_state
         self.verbose = verbose
 
@@ -241,7 +260,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         if self.task_ == "classification":
             self.classes_ = targets.classes
         self.n_outputs_ = targets.n_outputs
-        n_select = self._n_select(X.shape[1])
+        n_select = self._n_select(X.shape[1]) if self.n_features_to_select != "auto" else 1
         if n_select > X.shape[1]:
             raise ValueError(f"n_features_to_select={n_select} is larger than the number of "
                              f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
@@ -263,6 +282,12 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.feature_order_ = rank_features(self.feature_importances_)
         self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
         self.ranking_[self.feature_order_] = np.arange(1, X.shape[1] + 1)
+        if self.n_features_to_select == "auto":
+            estimator = self.k_estimator or default_k_estimator(self.task_, sp.issparse(X))
+            y_k = targets.classes[targets.codes] if self.task_ == "classification" else y
+            self.n_features_to_select_, self.k_scores_ = choose_k(
+                X, y_k, self.feature_order_, tr, va, estimator, self.k_tol)
+            n_select = self.n_features_to_select_
         if len(fits) > 1:
             orders = [rank_features(s[self.metric]) for s in per_repeat]
             self.selection_frequency_, self.mean_rank_, chosen = selection_table(orders,
@@ -308,6 +333,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
 
     def _n_select(self, n_features):
         n = self.n_features_to_select
+        if n == "auto":
+            return self.n_features_to_select_
         if isinstance(n, numbers.Integral):
             return int(n)
         return max(1, int(round(n * n_features)))
