@@ -331,6 +331,24 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         check_is_fitted(self, "scores_")
         return rank_features(self.scores_[metric or self.metric])[:k]
 
+    def importance_frame(self):
+        """The fitted scores as a pandas DataFrame, one row per feature, most important first:
+        ``feature`` (names from a DataFrame X, else x0, x1, ...), ``attr``, ``strength``,
+        ``rank``, ``selected``, and with ``n_repeats > 1`` ``frequency`` and ``mean_rank``."""
+        check_is_fitted(self, "feature_order_")
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("importance_frame needs pandas, which is not installed; run "
+                              "pip install pandas.") from None
+        names = getattr(self, "feature_names_in_", None)
+        names = names if names is not None else [f"x{j}" for j in range(self.n_features_in_)]
+        columns = {"feature": np.asarray(names, dtype=object), **self.scores_,
+                   "rank": self.ranking_, "selected": self.get_support()}
+        if hasattr(self, "selection_frequency_"):
+            columns.update(frequency=self.selection_frequency_, mean_rank=self.mean_rank_)
+        return pd.DataFrame(columns).iloc[self.feature_order_].reset_index(drop=True)
+
     def _n_select(self, n_features):
         n = self.n_features_to_select
         if n == "auto":
