@@ -5,10 +5,11 @@ all read these, so a new method or a changed default is written once. No imports
 standard library: the CLI reads this before numpy loads.
 """
 
-#: Training methods: dynamic sparse training rules, and the dense baseline.
-METHODS = ("set", "rigl", "dense")
+#: Training methods: dynamic sparse training rules, and the dense baseline. "guided" is SET
+#: whose first layer regrows where the running attribution is high (nn/topology/grow.py).
+METHODS = ("set", "rigl", "guided", "dense")
 #: The methods whose networks are sparse (they take a density and a topology rule).
-SPARSE_METHODS = ("set", "rigl")
+SPARSE_METHODS = ("set", "rigl", "guided")
 #: Importance metrics: neuron attribution, neuron strength (the paper's "QS").
 METRICS = ("attr", "strength")
 #: How the per-mini-batch importance is accumulated. "sum_to_best":

@@ -39,8 +39,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "auto" chooses it after training: the smallest K on a geometric grid whose top-K
         features score, with ``k_estimator`` trained on the network's training rows, within
         ``k_tol`` of the best score on its validation rows.
-    method : {"set", "rigl", "dense"}, default="set"
-        Dynamic sparse training rule, or the dense baseline.
+    method : {"set", "rigl", "guided", "dense"}, default="set"
+        Dynamic sparse training rule, or the dense baseline. "guided" is SET whose first layer
+        regrows its connections at inputs drawn with probability growing with their running
+        attribution (an average over mini-batches, decay 0.9, with 20% of the probability
+        spread uniformly); it computes attribution on every mini-batch.
     density : float in (0, 1], default=0.2
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"

@@ -21,6 +21,7 @@ from .paper import (
     COLUMNS,
     FOOTNOTES,
     METHOD_LABEL,
+    METRIC_LABEL,
     NOT_COMPARABLE,
     load_paper_results,
     within_paper_std,
@@ -130,7 +131,9 @@ def summarize(out_dir):
     order = {r["dataset"]: i for i, r in enumerate(load_paper_results("6"))}
     datasets = sorted({c["dataset"] for c in cells}, key=lambda d: (order.get(d, 1e9), d))
     present_baselines = [b for b in BASELINES if any(m == b for _, m in chosen)]
-    columns = [*COLUMNS, *((b, "score", BASELINES[b]) for b in present_baselines)]
+    guided = [(m, x, f"{METHOD_LABEL[m]}-{METRIC_LABEL[x]}") for m in ("guided",)
+              for x in ("strength", "attr") if any(g == m for _, g in chosen)]
+    columns = [*COLUMNS, *guided, *((b, "score", BASELINES[b]) for b in present_baselines)]
     rows = []
     for dataset in datasets:
         for method, metric, label in columns:

@@ -212,7 +212,7 @@ def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0
     n_features, n_classes : int
     hidden : sequence of int
         Hidden layer widths.
-    method : {"set", "rigl", "dense"}
+    method : {"set", "rigl", "guided", "dense"}
     density : float in (0, 1]
         Global fraction of weights stored (ERK per layer); ignored for "dense".
     optimizer : Optimizer, optional

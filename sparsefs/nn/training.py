@@ -29,7 +29,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    method : {"set", "rigl", "dense"}
+    method : {"set", "rigl", "guided", "dense"}
     epochs : int
         Maximum number of epochs.
     batch_size : int
@@ -158,7 +158,8 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     total_steps = -(-n // batch) * config.epochs
     rule = config.topology_rule()
     counters = Counters()
-    importance = ImportanceAccumulator(network.n_features, config.attribution)
+    importance = ImportanceAccumulator(
+        network.n_features, config.attribution or (rule is not None and rule.needs_attribution))
     stopping = EarlyStopping(config.patience)
     history = {k: [] for k in HISTORY_KEYS}
     zeta, stopped_by, epoch = config.zeta, "epochs", 0
@@ -202,6 +203,8 @@ def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, 
         XT = network.batch_input(X, rows)
         network.forward(XT)
         importance.add_batch(network, XT)  # before the step: scores of the weights that saw XT
+        if rule is not None and rule.needs_attribution:
+            rule.observe(network, importance.last["attr"])
         loss_sum += network.backward(XT, y[rows]) * len(rows)
         counters.train_samples += len(rows)
         counters.steps += 1

@@ -9,7 +9,7 @@ A just-dropped position is empty again and may come back, at zero, as in RigL.
 import numpy as np
 
 from ..kernels import topology as topology_kernels
-from .positions import occupied_by, random_keys
+from .positions import occupied_by, random_keys, weighted_keys
 
 #: Size of one block of RigL's dense gradient (the extra memory of the update besides the
 #: candidate buffer).
@@ -47,6 +47,46 @@ class GradientGrow:
         batch) the loss gradient at its outputs on the step just taken."""
         return rigl_regrow(layer, keep, count, XT, GT, self.block_bytes)
 
+
+
+class AttributionGrow:
+    """Attribution-guided regrowth: the first layer's new connections start at inputs drawn
+    with probability growing with their running attribution; other layers regrow as SET.
+
+    The running attribution is an exponential moving average over mini-batches (``decay``
+    per batch) of the scores the training loop passes to :meth:`observe`. A ``floor`` share
+    of the probability is spread uniformly, so every input keeps a chance to be tried.
+    """
+
+    name = "attribution"
+    needs_gradient = False
+
+    def __init__(self, decay=0.9, floor=0.2):
+        self.decay, self.floor = float(decay), float(floor)
+        self.ema, self._first = None, None
+
+    def observe(self, network, attribution):
+        """Fold one mini-batch's attribution (n_features,) into the running average."""
+        self._first = network.layers[0]
+        if self.ema is None:
+            self.ema = np.array(attribution, dtype=np.float64)
+        else:
+            self.ema *= self.decay
+            self.ema += (1.0 - self.decay) * attribution
+
+    def row_weights(self):
+        """Probability (n_features,) of each input as the start of a new first-layer weight."""
+        n = len(self.ema)
+        total = self.ema.sum()
+        share = self.ema / total if total > 0 else np.full(n, 1.0 / n)
+        w = (1.0 - self.floor) * share + self.floor / n
+        return w / w.sum()
+
+    def __call__(self, layer, keep, count, rng, XT=None, GT=None):
+        if layer is not self._first or self.ema is None:
+            return RandomGrow()(layer, keep, count, rng)
+        return weighted_keys(layer.n_in, layer.n_out, count, self.row_weights(), rng,
+                             occupied_by(layer, keep), n_taken=int(keep.sum()))
 
 
 def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):

@@ -21,6 +21,10 @@ ENUMERATE_BELOW_FREE_PER_WANTED = 4
 OVERSAMPLE = 1.25
 OVERSAMPLE_MIN = 16
 
+# Rounds of weighted draws before the remainder is drawn uniformly: heavily weighted rows can
+# fill up, and then a weighted draw mostly hits occupied positions.
+WEIGHTED_ROUNDS = 8
+
 
 def random_keys(n_in, n_out, count, rng, occupied=None, n_taken=0):
     """``count`` distinct uniformly random positions of an ``n_in x n_out`` layer.
@@ -84,3 +88,40 @@ def occupied_by(layer, keep):
         topology_kernels.occupied(layer.indptr, layer.indices, keep, layer.n_out, keys, out)
         return out
     return test
+
+
+def weighted_keys(n_in, n_out, count, row_weights, rng, occupied=None, n_taken=0):
+    """``count`` distinct empty positions whose rows are drawn with probabilities
+    ``row_weights`` (n_in,), summing to 1, and whose columns are uniform.
+
+    Rows that fill up stop yielding new positions; after a bounded number of rounds the rest
+    is drawn uniformly (:func:`random_keys`), so the call always returns ``count`` keys.
+    Sorted int64 keys (count,).
+    """
+    total = n_in * n_out
+    if count > total - n_taken:
+        raise ValueError(f"cannot place {count} weights in {total - n_taken} empty positions")
+    chosen = np.empty(0, dtype=np.int64)
+    for _ in range(WEIGHTED_ROUNDS):
+        need = count - len(chosen)
+        if need == 0:
+            return chosen
+        size = int(need * OVERSAMPLE) + OVERSAMPLE_MIN
+        draw = (rng.choice(n_in, size=size, p=row_weights).astype(np.int64) * n_out
+                + rng.integers(0, n_out, size=size, dtype=np.int64))
+        draw = np.unique(draw)
+        if occupied is not None:
+            draw = draw[~occupied(draw)]
+        draw = np.setdiff1d(draw, chosen, assume_unique=True)
+        if len(draw) > need:
+            draw = np.sort(rng.choice(draw, size=need, replace=False))
+        chosen = np.union1d(chosen, draw)
+    taken = chosen
+
+    def also_chosen(keys):
+        hit = np.isin(keys, taken, assume_unique=False)
+        return hit if occupied is None else hit | occupied(keys)
+
+    rest = random_keys(n_in, n_out, count - len(chosen), rng, also_chosen,
+                       n_taken=n_taken + len(chosen))
+    return np.union1d(chosen, rest)

@@ -7,7 +7,7 @@ it never looks at the method's name.
 
 from dataclasses import dataclass, field
 
-from .grow import GradientGrow, RandomGrow
+from .grow import AttributionGrow, GradientGrow, RandomGrow
 from .prune import MagnitudePrune
 from .schedule import CosineDrop
 
@@ -34,6 +34,16 @@ class TopologyRule:
     def due(self, step):
         """Whether optimizer step ``step`` (1-based, just taken) is followed by an update."""
         return step % self.update_every == 0
+
+    @property
+    def needs_attribution(self):
+        """Whether the grow rule reads the running attribution (see :meth:`observe`)."""
+        return hasattr(self.grow, "observe")
+
+    def observe(self, network, attribution):
+        """Pass one mini-batch's attribution (n_features,) to a grow rule that reads it."""
+        if self.needs_attribution:
+            self.grow.observe(network, attribution)
 
     def update(self, network, XT, step, total_steps, rng):
         """Prune and regrow each layer of ``network`` after the step on the batch XT (d, batch).
@@ -75,8 +85,15 @@ def rigl_rule(zeta=0.3, zeta_end=0.005, update_every=10):
                         update_every)
 
 
+def guided_rule(zeta=0.3, zeta_end=0.005, update_every=10):
+    """Attribution-guided SET: magnitude prune; the first layer regrows where the running
+    attribution is high (with a uniform floor), the other layers at random."""
+    return TopologyRule(MagnitudePrune(), AttributionGrow(), CosineDrop(zeta, zeta_end),
+                        update_every)
+
+
 #: Topology rules by method name; "dense" has none.
-RULES = {"set": set_rule, "rigl": rigl_rule}
+RULES = {"set": set_rule, "rigl": rigl_rule, "guided": guided_rule}
 
 
 def make_rule(method, **params):
