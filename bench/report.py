@@ -303,6 +303,10 @@ def markdown(results, target_rows):
     if "fit" in results:
         parts += ["## Whole fits (`SparseFeatureSelector.fit`)", "", FIT_INTRO, "",
                   fit_section(results["fit"]), ""]
+    if "files" in results:
+        from .files_bench import section as files_section
+
+        parts += ["## Files end to end (issue 14)", "", files_section(results["files"]), ""]
     return "\n".join(parts)
 
 

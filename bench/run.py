@@ -27,7 +27,7 @@ import sparsefs  # noqa: E402
 THREADS_APPLIED = sparsefs.configure_threads()
 
 # fit: whole SparseFeatureSelector.fit calls, sparse vs dense, one process each (fit_bench.py)
-SUITES = ("kernels", "training", "scaling", "peer", "fit")
+SUITES = ("kernels", "training", "scaling", "peer", "fit", "files")
 
 
 def parse_args(argv=None):
@@ -100,6 +100,9 @@ def main(argv=None):
         elif suite == "fit":
             from bench import fit_bench
             results["fit"] = fit_bench.run(mode, log=log, seed=args.seed)
+        elif suite == "files":
+            from bench import files_bench
+            results["files"] = files_bench.run(mode, log=log, out_dir=args.out, seed=args.seed)
         timings[suite] = time.perf_counter() - t0
         log(f"  ({timings[suite]:.1f} s)")
     busy = total.stop()

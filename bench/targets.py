@@ -188,6 +188,7 @@ def evaluate(results):
     rows.append(_row("CLI start-up overhead, warm cache (minus `python -c pass`)", "<= 1", v,
                      v is not None and v <= 1.0, str(cli.get("measured", "")), "s"))
     rows += fit_rows(results)
+    rows += files_rows(results)
     return rows
 
 
@@ -250,4 +251,84 @@ def fit_rows(results):
     rows.append(_row("200 x 200,000 float32, SET density 0.005, 2 epochs: peak RSS growth of "
                      "a warm process during fit", threshold, None if g is None else g / MIB,
                      g is not None and g <= thr, note, "MiB"))
+    return rows
+
+
+# -------------------------------------------------------------------------------- files suite
+def files_rows(results):
+    """The files suite's targets (``bench/files_bench.py``, issue 14): the CSV reader against
+    pandas, the whole ``select`` command against the fit alone, and the svmlight run."""
+    f = results.get("files") or {}
+    rows = []
+    rd = f.get("read") or {}
+    ours, pandas = rd.get("sparsefs") or {}, rd.get("pandas") or {}
+    g = f.get("genes") or {}
+    shape = f"{g.get('n', 1000):,} x {g.get('d', 20000):,}"
+    try:
+        v = ours["seconds"] / pandas["seconds"]
+        note = (f"{ours['seconds']:.2f} s vs pandas.read_csv {pandas['seconds']:.2f} s "
+                f"(median of {len(ours['runs'])} fresh processes each, interleaved; "
+                f"{g['bytes'] / 1e6:.0f} MB CSV)")
+    except (KeyError, TypeError, ZeroDivisionError):
+        v, note = None, ""
+    rows.append(_row(f"Files: {shape} CSV read time, sparsefs / pandas.read_csv", "<= 1.5",
+                     v, v is not None and v <= 1.5, note, "x"))
+    try:
+        v = ours["growth"] / g["float32_bytes"]
+        note = (f"peak RSS growth {ours['growth'] / MIB:.0f} MiB for a "
+                f"{g['float32_bytes'] / MIB:.0f} MiB float32 table (pandas.read_csv: "
+                f"{pandas['growth'] / MIB:.0f} MiB); VmHWM reset before the call, after a "
+                "warm-up read")
+    except (KeyError, TypeError, ZeroDivisionError):
+        v, note = None, ""
+    rows.append(_row("Files: CSV read, peak RSS growth / float32 table", "<= 2", v,
+                     v is not None and v <= 2, note, "x"))
+    s = f.get("select") or {}
+    try:
+        v = s["seconds"] / s["fit_seconds"]
+        check = s.get("output_check") or {}
+        note = (f"`{s['command'].split(' -o ')[0]} -o top.csv` {s['seconds']:.1f} s vs "
+                f"SparseFeatureSelector.fit alone {s['fit_seconds']:.1f} s; top.csv "
+                + ("matches the input" if check.get("values_ok") and check.get("labels_ok")
+                   and check.get("header_ok") else f"check FAILED {check}")
+                + f"; planted genes in the top 100: {s.get('planted_in_top')}/"
+                f"{len(s.get('planted') or [])}")
+    except (KeyError, TypeError, ZeroDivisionError):
+        v, note = None, ""
+    rows.append(_row("Files: `sparsefs select genes.csv --k 100 -o top.csv` wall / fit alone",
+                     "<= 2", v, v is not None and v <= 2, note, "x"))
+    try:
+        data = g["float32_bytes"]
+        limit = 3 * data + 300 * MIB
+        v = s["peak_rss"] / MIB
+        note = (f"limit {limit / MIB:.0f} MiB (3 x {data / MIB:.0f} MiB + 300 MiB); the fit "
+                f"alone (table read in the same process) peaks at {s['fit_hwm'] / MIB:.0f} MiB")
+        npy = (f.get("npy") or {}).get("select") or {}
+        if npy.get("peak_rss"):
+            note += f"; from the memory-mapped genes.npy: {npy['peak_rss'] / MIB:.0f} MiB"
+        ok = s["peak_rss"] <= limit
+    except (KeyError, TypeError):
+        v, note, ok = None, "", False
+    rows.append(_row("Files: select command peak RSS", "<= 3 x float32 data + 300 MiB", v, ok,
+                     note, "MiB"))
+    t = f.get("text") or {}
+    for run in t.get("runs", []):
+        found = run.get("planted_in_top")
+        n_planted = len(t.get("planted") or [])
+        density = run.get("density")
+        label = "default density 0.2" if density is None else f"--density {density}"
+        if found is None:
+            rows.append(_row(f"Files: `sparsefs train --data text.svm --epochs 2` ({label}): "
+                             "planted terms in the top K", f"{n_planted} of {n_planted}", None,
+                             False, f"run failed: {run.get('stderr_tail')}"))
+            continue
+        best = max(found.values())
+        note = (", ".join(f"{m}: {c}" for m, c in found.items())
+                + f" (top K = {run.get('k')}); {run['seconds']:.0f} s, peak RSS "
+                f"{run['peak_rss'] / 1e9:.2f} GB (a dense float32 X would be "
+                f"{t.get('dense_float32_bytes', 0) / 1e9:.0f} GB; network "
+                f"{run.get('param_bytes', 0) / 1e9:.2f} GB)")
+        rows.append(_row(f"Files: `sparsefs train --data text.svm --epochs 2` ({label}): "
+                         "planted terms in the top K (best metric)", f"{n_planted}", best,
+                         best >= n_planted, note, "terms"))
     return rows

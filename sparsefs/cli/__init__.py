@@ -8,6 +8,7 @@ thread-wait policy is set (``configure_threads``) before numpy loads BLAS.
 import click
 
 from .. import __version__, configure_threads
+from .convert import convert
 from .datasets import datasets
 from .plot import plot
 from .report import report
@@ -25,13 +26,15 @@ def main():
     Examples:
       sparsefs train --data madelon --density 0.2
       sparsefs train --data my.csv --target label --method rigl --k 50 -o run.json
+      sparsefs select genes.csv --target diagnosis --k 100 -o top.csv
+      sparsefs convert big.csv big.npy && sparsefs select big.npy -o top.csv
       sparsefs datasets
     """
     # Before any command imports numpy: OpenBLAS and OpenMP read their wait policy once.
     configure_threads()
 
 
-for _command in (train, select, datasets, plot, study, report):
+for _command in (train, select, convert, datasets, plot, study, report):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -4,9 +4,12 @@ from pathlib import Path
 
 import click
 
-from ..data.writers import check_writable, write_json_atomic, write_text_atomic
+from ..data.writers import check_writable, write_json_atomic
 from ..errors import InputError
 from ._options import check_training_args, common, fails_cleanly, training_options
+
+#: Output formats by suffix.
+CSV, JSON, SVMLIGHT = (".csv",), (".json",), (".svm", ".svmlight", ".libsvm")
 
 
 @click.command()
@@ -18,54 +21,63 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, imp
            softmax_axis, data_dir, target, seed, quiet, output):
     """Fit on DATA (a file or a named data set) and write the selected features.
 
-    With ``--output FILE.csv`` the selected columns of all samples (and the label column) are
-    written as CSV for other tools; with ``--output FILE.json`` the ranking, the scores and the
-    selected indices and names. Without --output the selection is printed.
+    With ``--output FILE.csv`` the selected columns of all samples (with their names from
+    the header) and the label column are written as CSV for other tools; ``FILE.svm``
+    writes them as svmlight, sparse (the right form for sparse input); ``FILE.json`` the
+    ranking, the scores and the selected indices and names. Outputs are streamed row by row
+    and written atomically. Without --output the selection is printed.
+
+    DATA is read whole into memory as float32, except a .npy (see `sparsefs convert`), which
+    is memory-mapped and read from disk by mini-batches.
 
     \b
     Examples:
       sparsefs select genes.csv --target diagnosis --k 50 -o genes_top50.csv
+      sparsefs select text.svm --k 200 -o text_top200.svm
       sparsefs select madelon --k 20 --method rigl -o madelon_top20.json
     """
-    import numpy as np
-    import scipy.sparse as sp
-
     from .._selector import SparseFeatureSelector
-    from ..data import load_dataset
+    from ..data.load import load_table
     from ..data.scaling import fit_scale
     from .progress import EpochProgress, compile_notice
 
     hidden_sizes = check_training_args(density, k, epochs, hidden)
+    suffix = Path(output).suffix.lower() if output else None
     if output:
         check_writable(output)
-        if Path(output).suffix.lower() not in (".csv", ".json"):
-            raise InputError(f"--output {output} must end in .csv or .json, the two formats "
+        if suffix not in CSV + JSON + SVMLIGHT:
+            raise InputError(f"--output {output} must end in .csv, .svm or .json, the formats "
                              "select writes.")
-    ds = load_dataset(data, data_dir=data_dir, target=target)
-    check_training_args(density, k, epochs, hidden, ds.n_features)
-    k = k or ds.k
-    stack = sp.vstack if ds.is_sparse else np.vstack
-    X_raw = stack([ds.X_train, ds.X_test])
-    y = np.concatenate([ds.y_train, ds.y_test])
-    X, _ = fit_scale(X_raw, X_raw[:1], ds.scaling)
+    tb = load_table(data, data_dir=data_dir, target=target)
+    check_training_args(density, k, epochs, hidden, tb.n_features)
+    k = k or tb.k
+    # Standard scaling is folded into the selector's mini-batch gathers, so X (a memory map
+    # too) is never copied; other rules (min-max images) are applied to a copy first.
+    standardize = tb.scaling == "standard"
+    X = tb.X if standardize else fit_scale(tb.X, tb.X[:1], tb.scaling)[0]
     compile_notice(quiet)
     bar = EpochProgress(epochs, quiet=quiet)
     try:
         sel = SparseFeatureSelector(
             k, method=method.lower(), density=density, metric=metric.lower(),
             hidden_layer_sizes=hidden_sizes, max_iter=epochs,
-            batch_size=batch_size or ds.batch_size, l2=l2, importance=importance,
-            learning_rate_init=lr, softmax_axis=softmax_axis, standardize=False,
-            callback=bar, random_state=seed).fit(X, y)
+            batch_size=batch_size or tb.batch_size, l2=l2, importance=importance,
+            learning_rate_init=lr, softmax_axis=softmax_axis, standardize=standardize,
+            callback=bar, random_state=seed).fit(X, tb.y)
     finally:
         bar.close()
+    del X
     chosen = sel.feature_order_[:k]
-    names = ds.feature_names or [f"x{j}" for j in range(ds.n_features)]
-    if output and output.lower().endswith(".json"):
-        write_json_atomic(output, _selection_record(sel, ds, chosen, names, seed).to_dict())
-    elif output:
-        write_text_atomic(output, _selected_csv(X_raw[:, chosen], ds.classes[y],
-                                                [names[j] for j in chosen]))
+    names = tb.feature_names or [f"x{j}" for j in range(tb.n_features)]
+    if suffix in JSON:
+        write_json_atomic(output, _selection_record(sel, tb, chosen, names, seed).to_dict())
+    elif suffix in CSV:
+        from ..data.writers import write_selected_csv
+
+        write_selected_csv(output, tb.X, chosen, [names[j] for j in chosen],
+                           tb.classes[tb.y], tb.target_name or "label")
+    elif suffix in SVMLIGHT:
+        _write_svmlight(output, tb, chosen, names)
     if not quiet or not output:
         click.echo(f"{'rank':>4}  {'feature':>8}  {'name':<24}{sel.metric + ' score':>14}")
         for r, j in enumerate(chosen, 1):
@@ -74,36 +86,33 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, imp
         click.echo(f"wrote {output}", err=True)
 
 
-def _selection_record(sel, ds, chosen, names, seed):
+def _write_svmlight(output, tb, chosen, names):
+    """The chosen columns as svmlight, numbered 1..K in rank order; the comment lines say
+    which input column each one is, and the label codes when the labels are not numbers."""
+    from ..data.writers import write_selected_svmlight
+
+    numeric = tb.classes.dtype.kind in "iuf"
+    comments = ["sparsefs select: feature k is input column c (0-based) named n, as k=c:n"]
+    comments.append(" ".join(f"{i}={j}:{names[j]}" for i, j in enumerate(chosen, 1)))
+    if not numeric:
+        comments.append("labels: " + " ".join(f"{c}={v}" for c, v in enumerate(tb.classes)))
+    labels = tb.classes[tb.y] if numeric else tb.y
+    write_selected_svmlight(output, tb.X, chosen, labels, comments)
+
+
+def _selection_record(sel, tb, chosen, names, seed):
     """The RunRecord (kind "select") of a fitted selector: selection, ranking and scores."""
     from .. import __version__
     from .._selector import rank_features
     from ..experiments.records import RunRecord
 
     return RunRecord(
-        kind="select", sparsefs_version=__version__, dataset=ds.name, method=sel.method,
+        kind="select", sparsefs_version=__version__, dataset=tb.name, method=sel.method,
         density=sel.density, metric=sel.metric, k=len(chosen), seed=seed,
-        n_samples=int(ds.X_train.shape[0] + ds.X_test.shape[0]),
-        n_features=ds.n_features, n_classes=ds.n_classes,
+        n_samples=int(tb.X.shape[0]), n_features=tb.n_features, n_classes=tb.n_classes,
         selected=chosen.tolist(), selected_names=[names[j] for j in chosen],
         ranking=sel.feature_order_.tolist(),
         rankings={m: rank_features(s).tolist() for m, s in sel.scores_.items()},
         scores={m: s.tolist() for m, s in sel.scores_.items()},
         best_epoch=int(sel.best_epoch_), epochs_run=int(sel.n_iter_),
         stopped_by=sel.result_.stopped_by)
-
-
-def _selected_csv(X, labels, names):
-    """CSV text: a header of the selected names plus ``label``, then one row per sample."""
-    import io
-
-    import numpy as np
-    import scipy.sparse as sp
-
-    # Only the k selected columns of the user's data, written out as text: (n, k), not weights.
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    buf = io.StringIO()
-    buf.write(",".join([*names, "label"]) + "\n")
-    for row, lab in zip(X, labels):
-        buf.write(",".join([*(f"{v:.7g}" for v in row), str(lab)]) + "\n")
-    return buf.getvalue()

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._config import default_batch_size
 from ..errors import InputError
-from .readers import USER_SUFFIXES, Table, find_ci
+from .readers import USER_SUFFIXES, Table, find_ci, is_mapped
 from .registry import (
     _NPZ_LAYOUT,
     _TABLE,
@@ -92,7 +92,11 @@ def _verify_sha256(path: Path, expected: str) -> None:
 
 
 def _build(name: str, table: Table, split, source: str, **settings) -> Dataset:
-    """Cut X into train/test rows and cast to float32 after the cut (saves a full-size copy)."""
+    """Cut X into train/test rows and cast to float32 after the cut (saves a full-size copy).
+
+    A float32 table of its own (what the CSV reader returns) whose split covers every row is
+    reordered in place, train rows first, and both parts are views of it: no copy at all.
+    """
     def rows(idx):
         part = table.X[idx]
         if isinstance(part, np.ndarray):
@@ -102,11 +106,24 @@ def _build(name: str, table: Table, split, source: str, **settings) -> Dataset:
         return part
 
     train, test = split
-    return Dataset(name, rows(train), table.y[train], rows(test), table.y[test],
+    X = table.X
+    order = np.concatenate([train, test]).astype(np.int64)
+    if (isinstance(X, np.ndarray) and not is_mapped(X) and X.dtype == np.float32
+            and X.flags.c_contiguous and X.flags.writeable and X.flags.owndata
+            and np.array_equal(np.sort(order), np.arange(X.shape[0]))):
+        from ._text import permute_rows
+
+        permute_rows(X, order)
+        X_train, X_test = X[:len(train)], X[len(train):]
+    else:
+        X_train, X_test = rows(train), rows(test)
+    return Dataset(name, X_train, table.y[train], X_test, table.y[test],
                    table.classes, table.feature_names, source=source, **settings)
 
 
-def _load_named(info: DatasetInfo, data_dir) -> Dataset:
+def _read_named(info: DatasetInfo, data_dir) -> tuple[Table, Path, str]:
+    """The table of a named data set from the data folder (or the bundled madelon), checked
+    against the set's facts: (table, path, source)."""
     from . import readers, sources
 
     root = data_root(data_dir)
@@ -133,16 +150,23 @@ def _load_named(info: DatasetInfo, data_dir) -> Dataset:
     if table.X.shape[1] != info.n_features:
         raise InputError(f"{path} has {table.X.shape[1]} features but {info.name} has "
                          f"{info.n_features}; it is another data set or damaged, so re-copy it.")
+    return table, path, source or str(path)
+
+
+def _load_named(info: DatasetInfo, data_dir) -> Dataset:
+    table, path, source = _read_named(info, data_dir)
     n = table.X.shape[0]
     if table.split is not None and info.official_split:
         split = check_split(table.split, n, path)
     else:
         split = paper_split(n)
-    return _build(info.name, table, split, source or str(path), batch_size=info.batch_size,
+    return _build(info.name, table, split, source, batch_size=info.batch_size,
                   k=info.k, scaling=info.scaling, image_shape=info.image_shape)
 
 
-def _load_file(path: Path, target: str | None) -> Dataset:
+def _read_file(path: Path, target: str | None) -> Table:
+    """A user file's table; a dense one larger than the memory budget is refused first."""
+    from .budget import memory_budget
     from .readers import read_user_file
 
     if not path.exists():
@@ -151,12 +175,98 @@ def _load_file(path: Path, target: str | None) -> Dataset:
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a data file ({', '.join(USER_SUFFIXES)}) "
                          "or a data-set name with --data-dir pointing at the folder.")
-    table = read_user_file(path, target)
+    return read_user_file(path, target, budget=memory_budget())
+
+
+def _file_name(path: Path) -> str:
+    from .readers import file_suffix
+
+    suffix = file_suffix(path)
+    name = path.name
+    return name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else path.stem
+
+
+def _load_file(path: Path, target: str | None) -> Dataset:
+    table = _read_file(path, target)
     n, d = table.X.shape
+    if is_mapped(table.X):
+        from .budget import check_copy_fits, memory_budget
+
+        # The split parts are copied out of the map and then scaled: twice the table.
+        check_copy_fits(path, 2 * 4 * n * d, memory_budget(), "train")
     split = check_split(table.split, n, path) if table.split is not None else user_split(table.y)
     n_train = len(split[0])
-    return _build(path.stem, table, split, str(path), batch_size=default_batch_size(n_train),
-                  k=min(100, d), scaling="standard", image_shape=None)
+    return _build(_file_name(path), table, split, str(path),
+                  batch_size=default_batch_size(n_train), k=min(100, d), scaling="standard",
+                  image_shape=None)
+
+
+@dataclass
+class WholeTable:
+    """Every row of a data set or file, unsplit, with the settings for it (what ``sparsefs
+    select`` fits on). X is (n, d) float32: as read (a memory map for a ``.npy``, never
+    copied) or CSR; ``classes[y]`` are the original labels; ``target_name`` is the label
+    column's name when the file has one."""
+
+    name: str
+    X: object
+    y: np.ndarray
+    classes: np.ndarray
+    feature_names: list | None
+    target_name: str | None
+    batch_size: int
+    k: int
+    scaling: str
+    source: str
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return int(len(self.classes))
+
+    @property
+    def is_sparse(self) -> bool:
+        return not isinstance(self.X, np.ndarray)
+
+
+def load_table(name_or_path, data_dir=None, target: str | None = None) -> WholeTable:
+    """Load every row of a named data set or a user file, unsplit, as float32 (dense or CSR).
+
+    The same arguments as :func:`load_dataset`. The batch size and K are the ones
+    :func:`load_dataset` would give; a dense float32 table (a memory-mapped ``.npy`` too) is
+    not copied.
+    """
+    arg = str(name_or_path)
+    if is_file_argument(arg):
+        path = Path(arg).expanduser()
+        table = _read_file(path, target)
+        n, d = table.X.shape
+        name, source, k, scaling = _file_name(path), str(path), min(100, d), "standard"
+        batch = default_batch_size(int(0.8 * n))
+    else:
+        info = get_info(arg)
+        if target is not None:
+            raise InputError(f"--target applies to user files only; '{info.name}' has fixed "
+                             "labels, so drop the option.")
+        table, _, source = _read_named(info, data_dir)
+        name, k, scaling, batch = info.name, info.k, info.scaling, info.batch_size
+    X = table.X
+    if isinstance(X, np.ndarray):
+        if X.dtype != np.float32 and not (is_mapped(X) and X.dtype == np.float64):
+            if is_mapped(X):  # a map of integers: the float32 copy must fit in memory
+                from .budget import check_copy_fits, memory_budget
+
+                check_copy_fits(source, 4 * X.shape[0] * X.shape[1], memory_budget(),
+                                "select")
+            X = np.ascontiguousarray(X, dtype=np.float32)
+    else:
+        X = X.astype(np.float32).tocsr()
+        X.sort_indices()
+    return WholeTable(name, X, table.y, table.classes, table.feature_names, table.target_name,
+                      batch_size=batch, k=k, scaling=scaling, source=source)
 
 
 def load_dataset(name_or_path, data_dir=None, target: str | None = None) -> Dataset:
@@ -167,7 +277,10 @@ def load_dataset(name_or_path, data_dir=None, target: str | None = None) -> Data
     name_or_path : str or path
         A name from :data:`DATASETS` (or an alias, any case), or the path of a file. An
         argument that is an existing file, contains a path separator, or ends in one of
-        ``.npz .csv .tsv .mat .svm .svmlight .libsvm .parquet`` is read as a file.
+        ``.npz .npy .csv .tsv .csv.gz .tsv.gz .mat .svm .svmlight .libsvm .parquet`` (the
+        svmlight ones also with ``.gz``) is read as a file. A dense file whose float32 table
+        would exceed the memory budget (:mod:`sparsefs.data.budget`) is refused before it is
+        read; a ``.npy`` is memory-mapped.
     data_dir : str or path, optional
         Folder with the named data sets; see :func:`resolve_data_dir`.
     target : str, optional

@@ -9,7 +9,6 @@ are imported inside the functions that need them, so importing this module stays
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,16 +17,29 @@ import numpy as np
 from ..errors import InputError
 
 #: Suffixes that mark an argument as a user file rather than a data-set name.
-USER_SUFFIXES = (".npz", ".csv", ".tsv", ".mat", ".svm", ".svmlight", ".libsvm", ".parquet")
+USER_SUFFIXES = (".npz", ".npy", ".csv", ".tsv", ".csv.gz", ".tsv.gz", ".mat", ".svm",
+                 ".svmlight", ".libsvm", ".svm.gz", ".svmlight.gz", ".libsvm.gz", ".parquet")
+_SVMLIGHT = (".svm", ".svmlight", ".libsvm", ".svm.gz", ".svmlight.gz", ".libsvm.gz")
+
+
+def file_suffix(path) -> str:
+    """The suffix that names a file's format, lower case: ``.csv.gz`` for ``genes.CSV.gz``,
+    one of :data:`USER_SUFFIXES` when it ends in one, else its last suffix."""
+    name = Path(path).name.lower()
+    for suffix in sorted(USER_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return suffix
+    return Path(name).suffix
 
 
 class Table(NamedTuple):
     """Arrays read from one file, before the train/test split.
 
     X is (n_samples, n_features): a dense array (integer dtypes kept as stored, so that large
-    image sets are cast to float32 only after splitting) or a float32 CSR matrix; y is
-    (n_samples,) int64 in 0..C-1; classes is (C,), the original label values; split is
-    (train_idx, test_idx) when the file carries an official split, else None.
+    image sets are cast to float32 only after splitting; a ``.npy`` stays memory-mapped) or
+    a float32 CSR matrix; y is (n_samples,) int64 in 0..C-1; classes is (C,), the original
+    label values; split is (train_idx, test_idx) when the file carries an official split,
+    else None; target_name is the label column's name when the file has one.
     """
 
     X: object
@@ -35,6 +47,7 @@ class Table(NamedTuple):
     classes: np.ndarray
     feature_names: list | None
     split: tuple | None
+    target_name: str | None = None
 
 
 def find_ci(root: Path, rel: str) -> Path | None:
@@ -85,21 +98,46 @@ def encode_labels(labels, src) -> tuple[np.ndarray, np.ndarray]:
     return y.astype(np.int64).ravel(), classes
 
 
+def is_mapped(X) -> bool:
+    """Whether the array X is (a view of) a memory-mapped file."""
+    import mmap
+
+    base = X
+    while base is not None:
+        if isinstance(base, (mmap.mmap, np.memmap)) and not (
+                isinstance(base, np.memmap) and getattr(base, "_mmap", None) is None):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
 def _is_sparse(X) -> bool:
     import scipy.sparse as sp
 
     return sp.issparse(X)
 
 
-def make_table(X, labels, src, feature_names=None, split=None) -> Table:
-    """Check X (n, d) against labels (n,), reject non-finite values and encode the labels."""
+def all_finite(values) -> bool:
+    """Whether every value of a float array is finite, checked in slices (no n x d mask)."""
+    flat = values.reshape(-1) if values.flags.c_contiguous else None
+    if flat is None:
+        return bool(np.isfinite(values).all())
+    step = 1 << 22
+    return all(bool(np.isfinite(flat[i:i + step]).all()) for i in range(0, flat.size, step))
+
+
+def make_table(X, labels, src, feature_names=None, split=None, target_name=None) -> Table:
+    """Check X (n, d) against labels (n,), reject non-finite values and encode the labels.
+
+    A dense float32 X (a memory map too) is kept as it is, never copied.
+    """
     if not isinstance(X, np.ndarray) and _is_sparse(X):
         import scipy.sparse as sp
 
         X = sp.csr_matrix(X, dtype=np.float32)
         values = X.data
     else:
-        X = np.asarray(X)
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
         if X.dtype.kind not in "iub":
             if X.dtype.kind not in "f":
                 raise InputError(f"X in {src} has dtype {X.dtype}, not numbers; "
@@ -116,12 +154,12 @@ def make_table(X, labels, src, feature_names=None, split=None) -> Table:
     if len(labels) != X.shape[0]:
         raise InputError(f"{src} has {X.shape[0]} samples in X but {len(labels)} labels; "
                          "give exactly one label per row.")
-    if values is not None and not np.isfinite(values).all():
+    if values is not None and not all_finite(values):
         what = "NaN" if np.isnan(values).any() else "infinite (or too large for float32)"
         raise InputError(f"X in {src} contains {what} values; remove or impute them "
                          "before loading.")
     y, classes = encode_labels(labels, src)
-    return Table(X, y, classes, feature_names, split)
+    return Table(X, y, classes, feature_names, split, target_name)
 
 
 def read_npz(path: Path, target: str | None = None) -> Table:
@@ -160,63 +198,63 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def read_delimited(path: Path, delimiter: str, target: str | None = None) -> Table:
-    """Read a CSV/TSV table: header row, one label column (``target``, default the last one).
+def read_delimited(path: Path, delimiter: str, target: str | None = None,
+                   budget: int | None = None) -> Table:
+    """Read a CSV/TSV table (plain or ``.gz``): header row, one label column (``target``,
+    default the last one); see :mod:`.delimited` for how.
 
     A first row made only of numbers is taken as data, not a header, when no target is named.
+    With ``budget`` (bytes), a table whose float32 size would exceed it is refused before its
+    rows are read.
     """
+    from .delimited import read_delimited as read
+
+    X, labels, layout = read(path, delimiter, target, budget)
+    return make_table(X, labels, path, layout.feature_names, target_name=layout.target_name)
+
+
+def read_npy(path: Path, target: str | None = None) -> Table:
+    """Memory-map a float ``.npy`` table (n, d), with its labels from ``<stem>.labels.npy``
+    and, when present, its column names from ``<stem>.columns.json`` (as ``sparsefs
+    convert`` writes them); the table is read from disk when it is used, never copied here."""
+    if target is not None:
+        raise InputError(f"{path} takes its labels from {sidecars(path)[0].name}, so --target "
+                         "does not apply; drop the option.")
+    labels_path, columns_path = sidecars(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"Cannot read {path} as a text table ({exc}); save it as "
-                         "UTF-8 CSV with a header row.") from None
-    if not rows:
-        raise InputError(f"{path} is empty; it needs a header row and at least one data row.")
-    header = [h.strip() for h in rows[0]]
-    if target is None and all(_is_number(h) for h in header):
-        names, start = None, 0
-    else:
-        names, start = header, 1
-    data = rows[start:]
-    width = len(header)
-    for lineno, row in enumerate(data, start=start + 1):
-        if len(row) != width:
-            raise InputError(f"{path} is ragged: row {lineno} has {len(row)} fields but the "
-                             f"first row has {width}; give every row the same number of columns.")
-    if not data:
-        raise InputError(f"{path} has a header but no data rows; add the samples below it.")
-    if target is None:
-        tcol = width - 1
-    elif target in header:
-        tcol = header.index(target)
-    else:
-        raise InputError(f"Target column '{target}' is not in {path}; its columns are "
-                         f"{', '.join(header[:20])}{' ...' if width > 20 else ''}.")
-    if width < 2:
-        raise InputError(f"{path} has a single column; it needs feature columns and a label "
-                         "column.")
-    cells = np.array(data, dtype=str)
-    feats = [j for j in range(width) if j != tcol]
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"Cannot read {path} as a .npy file ({exc}); write it with "
+                         "'sparsefs convert' or numpy.save.") from None
+    if not labels_path.is_file():
+        raise InputError(f"{path} has no labels file {labels_path} next to it; write both "
+                         "with 'sparsefs convert', or save the label of each row there with "
+                         "numpy.save.")
     try:
-        X = np.char.strip(cells[:, feats]).astype(np.float64)
-    except ValueError:
-        for j in feats:
-            col = np.char.strip(cells[:, j])
-            bad = next((i for i, v in enumerate(col) if not _is_number(v)), None)
-            if bad is not None:
-                label = names[j] if names else f"number {j + 1}"
-                row = bad + start + 1
-                if not col[bad]:
-                    raise InputError(f"Column '{label}' of {path} has an empty cell in row "
-                                     f"{row}; fill in or drop missing values before "
-                                     "loading.") from None
-                raise InputError(f"Column '{label}' of {path} is not numeric (row {row} has "
-                                 f"'{col[bad]}'); encode or drop it, or name it with "
-                                 "--target.") from None
-        raise
-    feature_names = [names[j] for j in feats] if names else None
-    return make_table(X, cells[:, tcol], path, feature_names)
+        labels = np.load(labels_path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"Cannot read {labels_path} as a .npy file of labels ({exc}); save "
+                         "the label of each row there with numpy.save.") from None
+    names, target_name = None, None
+    if columns_path.is_file():
+        import json
+
+        try:
+            meta = json.loads(columns_path.read_text())
+            names, target_name = meta.get("feature_names"), meta.get("target")
+        except (OSError, ValueError, AttributeError):
+            names = None
+        if names is not None and (X.ndim != 2 or len(names) != X.shape[1]):
+            names = None
+    return make_table(X, labels, path, names, target_name=target_name)
+
+
+def sidecars(path: Path) -> tuple[Path, Path]:
+    """The files next to a ``.npy`` table: its labels (``<stem>.labels.npy``) and its column
+    names (``<stem>.columns.json``)."""
+    path = Path(path)
+    stem = path.name[:-4] if path.name.lower().endswith(".npy") else path.name
+    return path.with_name(stem + ".labels.npy"), path.with_name(stem + ".columns.json")
 
 
 def read_mat(path: Path, target: str | None = None) -> Table:
@@ -247,7 +285,16 @@ def read_mat(path: Path, target: str | None = None) -> Table:
 
 
 def read_svmlight(path: Path) -> Table:
-    """Read a svmlight/libsvm file; X stays a float32 CSR matrix (n, d)."""
+    """Read a svmlight/libsvm file (``.gz`` too); X stays a float32 CSR matrix (n, d).
+
+    Parsed by :mod:`.svmlight`'s kernels; a file they leave to scikit-learn's reader is read
+    by it, with the same result.
+    """
+    from .svmlight import read_svmlight_fast
+
+    fast = read_svmlight_fast(path)
+    if fast is not None:
+        return make_table(*fast, path)
     from sklearn.datasets import load_svmlight_file
 
     try:
@@ -283,18 +330,60 @@ def read_parquet(path: Path, target: str | None = None) -> Table:
     return make_table(X, table.column(tname).to_numpy(zero_copy_only=False), path, feats)
 
 
-def read_user_file(path: Path, target: str | None = None) -> Table:
-    """Dispatch on the suffix of a user file; see :data:`USER_SUFFIXES`."""
-    suffix = path.suffix.lower()
-    if suffix in (".svm", ".svmlight", ".libsvm"):
+def read_user_file(path: Path, target: str | None = None, budget: int | None = None) -> Table:
+    """Dispatch on the suffix of a user file; see :data:`USER_SUFFIXES`.
+
+    With ``budget`` (bytes), a dense table that would take more than that as float32 is
+    refused before it is read (:func:`estimate_shape`); a ``.npy`` is memory-mapped, so it
+    is never refused.
+    """
+    suffix = file_suffix(path)
+    if suffix in _SVMLIGHT:
         if target is not None:
             raise InputError(f"{path} is svmlight, whose label is always the first field; "
                              "drop the --target option.")
         return read_svmlight(path)
-    readers = {".npz": read_npz, ".mat": read_mat, ".parquet": read_parquet,
-               ".csv": lambda p, t: read_delimited(p, ",", t),
-               ".tsv": lambda p, t: read_delimited(p, "\t", t)}
+    if suffix in (".csv", ".tsv", ".csv.gz", ".tsv.gz"):
+        return read_delimited(path, "\t" if suffix.startswith(".tsv") else ",", target, budget)
+    readers = {".npz": read_npz, ".npy": read_npy, ".mat": read_mat, ".parquet": read_parquet}
     if suffix not in readers:
         raise InputError(f"Unknown file type '{suffix}' for {path}; use one of "
                          f"{', '.join(USER_SUFFIXES)}.")
+    if budget is not None and suffix != ".npy":
+        from .budget import check_fits
+
+        shape = estimate_shape(path, suffix, target)
+        if shape is not None:
+            check_fits(path, shape[0], shape[1], budget)
     return readers[suffix](path, target)
+
+
+def estimate_shape(path: Path, suffix: str, target: str | None = None):
+    """(rows, features) of the table in an npz/mat/parquet file, from its metadata alone;
+    None when that cannot be told without reading it (or the table is sparse)."""
+    try:
+        if suffix == ".npz":
+            import zipfile
+
+            fmt = np.lib.format
+            with zipfile.ZipFile(path) as zf, zf.open("X.npy") as fh:
+                version = fmt.read_magic(fh)
+                read = fmt.read_array_header_1_0 if version == (1, 0) else \
+                    fmt.read_array_header_2_0
+                shape, _, _ = read(fh)
+            return (shape[0], int(np.prod(shape[1:]))) if len(shape) >= 1 else None
+        if suffix == ".mat":
+            from scipy.io import whosmat
+
+            found = {name: shape for name, shape, kind in whosmat(str(path))
+                     if kind != "sparse"}
+            key = next((k for k in ("X", "fea", "data") if k in found), None)
+            return tuple(found[key][:2]) if key and len(found[key]) == 2 else None
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_metadata(str(path))
+            return meta.num_rows, max(meta.num_columns - 1, 1)
+    except Exception:  # noqa: BLE001 - an estimate only; the reader reports real problems
+        return None
+    return None

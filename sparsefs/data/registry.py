@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from .readers import USER_SUFFIXES
+from .readers import USER_SUFFIXES, file_suffix
 
 BUNDLED = Path(__file__).parent / "files"
 
@@ -172,9 +172,10 @@ def data_root(data_dir) -> Path:
 
 def is_file_argument(arg) -> bool:
     """The one rule for "is this a file or a data-set name": a file when it ends in a known
-    suffix, contains a path separator, or is an existing path that is no data-set name."""
+    suffix (``genes.csv.gz`` too), contains a path separator, or is an existing path that is
+    no data-set name."""
     arg = str(arg)
     path = Path(arg).expanduser()
-    if path.suffix.lower() in USER_SUFFIXES or os.sep in arg or "/" in arg:
+    if file_suffix(path) in USER_SUFFIXES or os.sep in arg or "/" in arg:
         return True
     return _norm(arg) not in _BY_ALIAS and path.exists()
