@@ -19,14 +19,11 @@ the ratios compare medians measured in the same run. Every child starts from
 CLI at run time) and records the thread variables it saw.
 """
 
-import json
-import subprocess
-import sys
 import time
 
-from .machine import CpuMonitor, env_str, wait_quiet
+from .machine import env_str, wait_quiet
 from .timing import summarize
-from .training_bench import ROOT, clean_env, probe
+from .training_bench import probe, run_case
 
 MIB = 1 << 20
 
@@ -62,26 +59,7 @@ def variant_name(method, density):
 
 def run_fit_case(spec, log, settings, timeout=1800):
     """One ``bench.fit_case`` process with :func:`clean_env` plus exactly ``settings``."""
-    mon = CpuMonitor().start()
-    t0 = time.perf_counter()
-    try:
-        p = subprocess.run([sys.executable, "-m", "bench.fit_case", json.dumps(spec)],
-                           cwd=ROOT, env={**clean_env(), **settings}, capture_output=True,
-                           text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"spec": spec, "settings": settings, "error": f"timed out after {timeout} s"}
-    wall = time.perf_counter() - t0
-    lines = p.stdout.strip().splitlines()
-    if p.returncode != 0 or not lines:
-        err = (p.stderr or "").strip().splitlines()[-5:]
-        log(f"    FAILED {spec}: {' | '.join(err)}")
-        return {"spec": spec, "settings": settings, "error": "\n".join(err),
-                "returncode": p.returncode}
-    out = json.loads(lines[-1])
-    out["process_wall_seconds"] = wall
-    out["others_cores"] = mon.stop()["others_cores"]
-    out["settings"] = settings
-    return out
+    return run_case(spec, log, settings, timeout, module="bench.fit_case")
 
 
 def _median(runs, key):

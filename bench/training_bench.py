@@ -33,13 +33,14 @@ def clean_env():
     return env
 
 
-def run_case(spec, log, settings, timeout=1200):
-    """Run one case in a subprocess whose environment is :func:`clean_env` plus exactly
-    ``settings``; returns its JSON (plus wall time and ``settings``) or an error record."""
+def run_case(spec, log, settings, timeout=1200, module="bench.training_case"):
+    """Run one case in a ``python -m module`` subprocess whose environment is :func:`clean_env`
+    plus exactly ``settings``; returns its JSON (plus wall time and ``settings``) or an error
+    record."""
     mon = CpuMonitor().start()
     t0 = time.perf_counter()
     try:
-        p = subprocess.run([sys.executable, "-m", "bench.training_case", json.dumps(spec)],
+        p = subprocess.run([sys.executable, "-m", module, json.dumps(spec)],
                            cwd=ROOT, env={**clean_env(), **settings}, capture_output=True,
                            text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
