@@ -19,7 +19,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _config as C
 from ._choose_k import choose_k, default_k_estimator
 from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS
-from ._stability import combine_scores, nogueira_stability, selection_table
+from ._stability import (
+    combine_scores,
+    nogueira_stability,
+    repeat_seeds,
+    run_fits,
+    selection_table,
+)
 from ._targets import TASKS, make_targets, resolve_task
 from .data.scaling import Standardizer
 from .data.splits import split_train_validation
@@ -269,7 +275,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
         Xn, scaler = self._network_input(X)
         seeds = repeat_seeds(self._seed(), self.n_repeats)
-        fits = _run_fits(self, Xn, scaler, targets, seeds)
+        fits = run_fits(self, Xn, scaler, targets, seeds)
         network, result, (tr, va) = fits[0]
         self.network_, self.result_ = network, result
         self.history_ = result.history
@@ -392,25 +398,6 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.target_tags.multi_output = self.task == "regression"
         return tags
-
-
-def repeat_seeds(seed, n_repeats):
-    """Seeds of ``n_repeats`` fits: the estimator's own first (so one repeat is exactly the
-    single fit), then independent ones spawned from it (None stays None: fresh entropy)."""
-    if seed is None:
-        return [None] * n_repeats
-    spawned = np.random.SeedSequence(seed).spawn(n_repeats - 1)
-    return [seed, *(int(s.generate_state(1)[0]) for s in spawned)]
-
-
-def _run_fits(estimator, Xn, scaler, targets, seeds):
-    """One fit per seed: in this process, or with ``n_jobs`` through joblib (processes)."""
-    if len(seeds) == 1 or estimator.n_jobs in (None, 1):
-        return [estimator._fit_network(Xn, scaler, targets, s) for s in seeds]
-    from joblib import Parallel, delayed
-
-    return Parallel(n_jobs=estimator.n_jobs)(
-        delayed(estimator._fit_network)(Xn, scaler, targets, s) for s in seeds)
 
 
 def rank_features(scores) -> np.ndarray:

@@ -71,3 +71,22 @@ def selection_table(orders, k):
         ranks[r, order] = np.arange(1, d + 1)
         chosen[r, order[:k]] = True
     return chosen.mean(axis=0), ranks.mean(axis=0), chosen
+
+
+def repeat_seeds(seed, n_repeats):
+    """Seeds of ``n_repeats`` fits: the estimator's own first (so one repeat is exactly the
+    single fit), then independent ones spawned from it (None stays None: fresh entropy)."""
+    if seed is None:
+        return [None] * n_repeats
+    spawned = np.random.SeedSequence(seed).spawn(n_repeats - 1)
+    return [seed, *(int(s.generate_state(1)[0]) for s in spawned)]
+
+
+def run_fits(estimator, Xn, scaler, targets, seeds):
+    """One fit per seed: in this process, or with ``n_jobs`` through joblib (processes)."""
+    if len(seeds) == 1 or estimator.n_jobs in (None, 1):
+        return [estimator._fit_network(Xn, scaler, targets, s) for s in seeds]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=estimator.n_jobs)(
+        delayed(estimator._fit_network)(Xn, scaler, targets, s) for s in seeds)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from sparsefs import SparseFeatureSelector
-from sparsefs._selector import repeat_seeds
-from sparsefs._stability import combine_scores, nogueira_stability, selection_table
+from sparsefs._stability import combine_scores, nogueira_stability, repeat_seeds, selection_table
 
 
 def _kuncheva_mean(Z):
