@@ -70,42 +70,37 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     accuracy = {m: svc_accuracy(X_tr, dataset.y_train, X_te, dataset.y_test, rankings[m][:k])
                 for m in METRICS}
     return RunRecord(
-        sparsefs_version=__version__,
-        dataset=dataset.name,
-        method=method,
-        density=float(density) if method != "dense" else 1.0,
-        metric=metric,
-        k=k,
-        seed=int(seed),
-        l2=float(l2),
-        n_samples=int(dataset.X_train.shape[0] + dataset.X_test.shape[0]),
-        n_train=int(dataset.X_train.shape[0]),
-        n_test=int(dataset.X_test.shape[0]),
-        n_features=int(dataset.n_features),
-        n_classes=int(dataset.n_classes),
-        hidden=[int(h) for h in hidden],
-        batch_size=batch_size,
-        ranking=rankings[metric].tolist(),
-        rankings={m: r.tolist() for m, r in rankings.items()},
-        scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS},
-        image_shape=list(dataset.image_shape) if dataset.image_shape else None,
-        feature_names=dataset.feature_names,
-        accuracy=accuracy,
-        importance=importance,
-        learning_rate=float(learning_rate),
-        softmax_axis=softmax_axis,
+        sparsefs_version=__version__, method=method, metric=metric, k=k, seed=int(seed),
+        density=float(density) if method != "dense" else 1.0, l2=float(l2),
+        hidden=[int(h) for h in hidden], batch_size=batch_size, importance=importance,
+        learning_rate=float(learning_rate), softmax_axis=softmax_axis, **_dataset_fields(dataset),
+        ranking=rankings[metric].tolist(), rankings={m: r.tolist() for m, r in rankings.items()},
+        scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS}, accuracy=accuracy,
         variants=score_all_variants(sel, X_tr, dataset.y_train, X_te, dataset.y_test, k)
         if score_variants else None,
-        published_best_epoch=int(sel.result_.published_best_epoch),
-        best_epoch=int(sel.best_epoch_),
-        epochs_run=int(sel.n_iter_),
-        stopped_by=sel.result_.stopped_by,
-        best_val_loss=float(np.min(sel.history_["val_loss"])),
-        history={key: [float(v) for v in vals] for key, vals in sel.history_.items()},
-        nnz=[layer.nnz for layer in net.layers],
-        **resources(net, sel.result_.counters),
+        **_training_fields(sel), **resources(net, sel.result_.counters),
         seconds={"train": train_seconds, "total": time.perf_counter() - t0},
     )
+
+
+def _dataset_fields(dataset):
+    """The record's description of the data set: name, sizes, image shape, feature names."""
+    n_train, n_test = int(dataset.X_train.shape[0]), int(dataset.X_test.shape[0])
+    return {"dataset": dataset.name, "n_samples": n_train + n_test, "n_train": n_train,
+            "n_test": n_test, "n_features": int(dataset.n_features),
+            "n_classes": int(dataset.n_classes),
+            "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
+            "feature_names": dataset.feature_names}
+
+
+def _training_fields(sel):
+    """The record's account of training: best epochs, stop reason, per-epoch history, nnz."""
+    return {"published_best_epoch": int(sel.result_.published_best_epoch),
+            "best_epoch": int(sel.best_epoch_), "epochs_run": int(sel.n_iter_),
+            "stopped_by": sel.result_.stopped_by,
+            "best_val_loss": float(np.min(sel.history_["val_loss"])),
+            "history": {key: [float(v) for v in vals] for key, vals in sel.history_.items()},
+            "nnz": [layer.nnz for layer in sel.network_.layers]}
 
 
 def resources(network, counters):
