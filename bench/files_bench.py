@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 
-from .machine import CpuMonitor, wait_quiet
+from .machine import CpuMonitor, reset_peak, wait_quiet
 from .training_bench import ROOT, clean_env
 
 MIB = 1 << 20
@@ -140,16 +140,6 @@ def _status():
     return out
 
 
-def _reset_peak():
-    """Reset VmHWM to the current RSS (Linux 4.0+); False where that is not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _child_read(spec):
     """Read the CSV with one reader, after a warm-up read of a tiny CSV with the same one."""
     from pathlib import Path
@@ -169,7 +159,7 @@ def _child_read(spec):
             return read_delimited(Path(path), ",", spec["target"] if path == spec["path"]
                                   else None)
     read(spec["tiny"])
-    reset = _reset_peak()
+    reset = reset_peak()
     before = _status()
     t0 = time.perf_counter()
     table = read(spec["path"])

@@ -34,7 +34,7 @@ import time
 if __package__ in (None, ""):  # run as a file: make ``bench`` and ``sparsefs`` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.machine import thread_env  # noqa: E402  (standard library only)
+from bench.machine import reset_peak, thread_env  # noqa: E402  (standard library only)
 
 THREAD_ENV_AT_START = thread_env()
 
@@ -62,16 +62,6 @@ def proc_status(key):
     except OSError:
         pass
     return None
-
-
-def reset_peak():
-    """Reset VmHWM to the current VmRSS; True when the kernel allowed it."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def release_freed_memory():

@@ -214,3 +214,14 @@ def wait_quiet(max_wait=60.0, threshold=0.15, window=1.0, log=print):
         log(f"  (machine busy: other processes use {share:.0%} of the CPUs; waiting)")
     WAIT_BUDGET["seconds"] = max(0.0, WAIT_BUDGET["seconds"] - (time.time() - t_begin))
     return share
+
+
+def reset_peak():
+    """Reset this process's VmHWM to its current VmRSS (Linux 4.0+), so a later VmHWM is the
+    peak of what follows; True when the kernel allowed it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import InputError
 from .budget import check_fits
+from .readers import _is_number
 
 #: Bytes of text parsed per block; the reader's buffer holds two.
 BLOCK_BYTES = 8 << 20
@@ -116,14 +117,6 @@ def _open_text(path):
 def _text_error(path, exc):
     return InputError(f"Cannot read {path} as a text table ({exc}); save it as UTF-8 CSV "
                       "with a header row.")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _target_column(header, target, path) -> int:
