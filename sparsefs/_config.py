@@ -68,3 +68,6 @@ def resolve_importance(importance, metric):
 def default_batch_size(n_samples):
     """The paper's mini-batch size for ``n_samples`` training samples."""
     return BATCH_SIZE if n_samples >= SMALL_DATA_SAMPLES else SMALL_BATCH_SIZE
+
+#: Tasks the estimator and the CLI accept; "auto" decides from y (``type_of_target``).
+TASKS = ("auto", "classification", "regression")

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
 from ._choose_k import choose_k, default_k_estimator
-from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS
+from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS, TASKS
 from ._stability import (
     combine_scores,
     nogueira_stability,
@@ -26,7 +26,7 @@ from ._stability import (
     run_fits,
     selection_table,
 )
-from ._targets import TASKS, make_targets, resolve_task
+from ._targets import make_targets, resolve_task
 from .data.scaling import Standardizer
 from .data.splits import split_train_validation
 from .nn.losses import SOFTMAX_AXES, make_loss
@@ -97,7 +97,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         (n_samples,) or (n_samples, n_outputs), each target standardized on the training rows;
         attribution is then ``sum_o mean_k |d f_o / d x_j|`` over the outputs, strength is
         unchanged.
-    k_tol : float, default=0.01
+    k_tol : float in [0, 1], default=0.01
         With "auto": how far below the best validation score a smaller K may be.
     k_estimator : estimator or None, default=None
         With "auto": the model that scores each K (``fit``/``score``); None is a scaled
@@ -170,7 +170,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "n_features_to_select": [Interval(numbers.Integral, 1, None, closed="left"),
                                  Interval(numbers.Real, 0, 1, closed="right"),
                                  StrOptions({"auto"})],
-        "k_tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "k_tol": [Interval(numbers.Real, 0, 1, closed="both")],
         "k_estimator": [HasMethods(["fit", "score"]), None],
         "method": [StrOptions(set(METHODS))],
         "density": [Interval(numbers.Real, 0, 1, closed="right")],

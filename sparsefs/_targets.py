@@ -11,9 +11,6 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-#: Tasks the estimator accepts; "auto" decides from y.
-TASKS = ("auto", "classification", "regression")
-
 
 def resolve_task(task, y):
     """ "classification" or "regression" for ``task`` ("auto" looks at y)."""

@@ -105,7 +105,7 @@ def test_datasets_lists_every_named_set():
 
 def test_version_and_usage_error_codes():
     assert run("--version").exit_code == 0
-    assert run("train", "--method", "bogus").exit_code == 2
+    assert run("train", "--method", "bogus").exit_code == 1
 
 
 def _csv(folder, text, name="bad.csv"):
@@ -147,7 +147,7 @@ BAD_INPUTS = [
     ("checksum", lambda d: ["--data", "madelon", "--data-dir", _corrupt_madelon(d)],
      ["checksum"]),
     ("output dir missing", lambda d: ["-o", str(d / "no" / "r.json")], ["does not exist"]),
-    ("output is a folder", lambda d: ["-o", _a_folder(d)], ["folder"]),
+    ("output is a folder", lambda d: ["-o", _a_folder(d)], ["directory"]),
 ]
 
 

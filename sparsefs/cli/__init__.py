@@ -1,6 +1,6 @@
 """The ``sparsefs`` command line: one module per command.
 
-Exit codes: 0 success, 1 bad input (one sentence on stderr), 2 usage errors (click's own).
+Exit codes: 0 success, 1 bad input of any kind, usage errors too (one sentence on stderr).
 Heavy modules are imported inside the commands so ``sparsefs --help`` starts fast, and so the
 thread-wait policy is set (``configure_threads``) before numpy loads BLAS.
 """
@@ -8,6 +8,7 @@ thread-wait policy is set (``configure_threads``) before numpy loads BLAS.
 import click
 
 from .. import __version__, configure_threads
+from ._options import CleanGroup
 from .convert import convert
 from .datasets import datasets
 from .plot import plot
@@ -17,7 +18,7 @@ from .study import study
 from .train import train
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="sparsefs", cls=CleanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sparsefs")
 def main():
     """Feature selection with truly sparse neural networks (SET / RigL on CSR arrays).

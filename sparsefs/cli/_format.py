@@ -12,19 +12,22 @@ def format_bytes(n):
 def format_train_summary(r):
     """The readable table ``sparsefs train`` prints."""
     fl, mem = r["flops"], r["memory"]
+    regression = r.get("learning_task") == "regression"
+    scores, column = (r["r2"], "SVR R^2") if regression else (r["accuracy"], "SVC accuracy")
+    target = "a regression target" if regression else f"{r['n_classes']} classes"
     lines = [
         f"{r['dataset']}: {r['n_train']} train / {r['n_test']} test samples, "
-        f"{r['n_features']} features, {r['n_classes']} classes",
+        f"{r['n_features']} features, {target}",
         f"{r['method'].upper()} density {r['density']:g}, seed {r['seed']}: best epoch "
         f"{r['best_epoch']} of {r['epochs_run']} ({r['stopped_by'].replace('_', ' ')}), "
         f"training {r['seconds']['train']:.1f} s",
         "",
-        f"{'metric':<10}{'K':>5}{'SVC accuracy':>15}   top features",
+        f"{'metric':<10}{'K':>5}{column:>15}   top features",
     ]
     for m in ("attr", "strength"):
         mark = " *" if m == r["metric"] else ""
         top = ", ".join(str(i) for i in r["rankings"][m][:8])
-        lines.append(f"{m + mark:<10}{r['k']:>5}{r['accuracy'][m]:>15.4f}   {top}, ...")
+        lines.append(f"{m + mark:<10}{r['k']:>5}{scores[m]:>15.4f}   {top}, ...")
     lines += [
         "",
         f"{'':<22}{'this run':>14}{'dense':>14}{'ratio':>9}",
@@ -36,4 +39,27 @@ def format_train_summary(r):
         f"{'peak memory (RSS)':<22}{format_bytes(mem['peak_rss_bytes']):>14}",
         "(* = the metric of --metric; FLOPs count a multiply-add as 2)",
     ]
+    return "\n".join(lines)
+
+
+def format_selection(sel, chosen, names):
+    """The table ``sparsefs select`` prints: the chosen features, best first, with their
+    score (and selection frequency and mean rank over repeats), then how K was chosen and
+    how stable the selection is."""
+    repeats = hasattr(sel, "stability_")
+    head = f"{'rank':>4}  {'feature':>8}  {'name':<24}{sel.metric + ' score':>14}"
+    lines = [head + (f"{'frequency':>11}{'mean rank':>11}" if repeats else "")]
+    for r, j in enumerate(chosen, 1):
+        row = f"{r:>4}  {j:>8}  {names[j]:<24}{sel.feature_importances_[j]:>14.5g}"
+        if repeats:
+            row += f"{sel.selection_frequency_[j]:>11.2f}{sel.mean_rank_[j]:>11.1f}"
+        lines.append(row)
+    if hasattr(sel, "k_scores_"):
+        curve = ", ".join(f"{k}: {v:.3f}" for k, v in sel.k_scores_.items())
+        lines.append(f"K = {len(chosen)}, the smallest within {sel.k_tol:g} of the best "
+                     f"validation score ({curve})")
+    if repeats:
+        st = sel.stability_
+        lines.append(f"stability over {st.n_repeats} repeats (Nogueira): {st.estimate:.3f}, "
+                     f"{100 * (1 - st.alpha):.0f}% CI [{st.lower:.3f}, {st.upper:.3f}]")
     return "\n".join(lines)

@@ -9,8 +9,34 @@ from .. import _config as C
 from ..errors import InputError
 
 METHODS = click.Choice(C.METHODS, case_sensitive=False)
+POSITIVE_INT = click.IntRange(min=1)
+NON_NEGATIVE_INT = click.IntRange(min=0)
+NON_NEGATIVE = click.FloatRange(min=0)
+POSITIVE = click.FloatRange(min=0, min_open=True)
+FRACTION = click.FloatRange(0, 1, min_open=True)
+FRACTION_CLOSED = click.FloatRange(0, 1)
 METRIC = click.Choice(C.METRICS, case_sensitive=False)
 HIDDEN_DEFAULT = ",".join(str(h) for h in C.HIDDEN)
+
+
+class CleanGroup(click.Group):
+    """A command group whose usage errors are one sentence on stderr and exit code 1, like
+    every other bad input (click's own form is a usage block and exit code 2)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            where = getattr(getattr(exc, "ctx", None), "command_path", None)
+            hint = f"; see {where} --help" if where else ""
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            click.echo(f"Error: {message}{hint}.", err=True)
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Error: aborted.", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 def fails_cleanly(func):
@@ -30,39 +56,71 @@ def fails_cleanly(func):
 
 
 def common(func):
-    """Options every command has: --seed, --quiet, --output."""
-    func = click.option("--output", "-o", type=click.Path(),
+    """Options every training command has: --seed, --quiet, --json, --output, --config."""
+    from ._config_file import config_option
+
+    func = click.option("--output", "-o", type=click.Path(dir_okay=False),
                         help="Write the result as JSON to this file (atomically).")(func)
+    func = click.option("--json", "as_json", is_flag=True,
+                        help="Write the JSON record to stdout instead of the table (progress "
+                             "stays on stderr).")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No progress output.")(func)
-    func = click.option("--seed", type=int, default=0, show_default=True,
+    func = click.option("--seed", type=NON_NEGATIVE_INT, default=0, show_default=True,
                         help="Fixes the split, initialisation, batch order and topology.")(func)
-    return func
+    return config_option(func)
+
+
+class KType(click.ParamType):
+    """A number of features: a positive integer, or "auto" (chosen on validation rows)."""
+
+    name = "K|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+        if str(value).strip().lower() == "auto":
+            return "auto"
+        try:
+            k = int(str(value))
+        except ValueError:
+            k = 0
+        if k < 1:
+            self.fail(f"{value!r} is neither a positive number of features nor 'auto'", param,
+                      ctx)
+        return k
+
+
+def k_option(auto):
+    """``--k``: the features to select or evaluate; ``auto`` lets ``select`` choose K."""
+    extra = " 'auto' chooses K on validation rows (see --k-tol)." if auto else ""
+    return click.option("--k", "k", type=KType() if auto else POSITIVE_INT, default=None,
+                        help="Features to select/evaluate [default: the data set's K, "
+                             f"{C.N_FEATURES_TO_SELECT}; 20 for madelon].{extra}")
 
 
 def training_options(func):
-    """Options of the commands that train: method, density, metric, K, epochs, L2, ..."""
+    """Options of the commands that train: method, density, metric, epochs, L2, ..."""
     for opt in reversed([
         click.option("--method", type=METHODS, default=C.METHOD, show_default=True,
                      help="Dynamic sparse training rule, or the dense baseline."),
-        click.option("--density", type=float, default=C.DENSITY, show_default=True,
+        click.option("--task", type=click.Choice(C.TASKS), default="auto", show_default=True,
+                     help="'auto': regression when the labels are non-integer numbers."),
+        click.option("--density", type=FRACTION, default=C.DENSITY, show_default=True,
                      help="Fraction of weights stored, in (0, 1]."),
         click.option("--metric", type=METRIC, default=C.METRIC, show_default=True,
                      help="Importance that ranks the features: attribution or strength."),
-        click.option("--k", "k", type=int, default=None,
-                     help="Features to select/evaluate [default: the data set's K, "
-                          f"{C.N_FEATURES_TO_SELECT}; 20 for madelon]."),
-        click.option("--epochs", type=int, default=C.EPOCHS, show_default=True,
+        click.option("--epochs", type=POSITIVE_INT, default=C.EPOCHS, show_default=True,
                      help=f"Maximum epochs (early stopping, patience {C.PATIENCE})."),
-        click.option("--l2", type=float, default=C.L2, show_default=True,
+        click.option("--l2", type=NON_NEGATIVE, default=C.L2, show_default=True,
                      help="Coupled L2 weight decay."),
-        click.option("--batch-size", type=int, default=None,
+        click.option("--batch-size", type=POSITIVE_INT, default=None,
                      help="Mini-batch size [default: the paper's for the data set]."),
         click.option("--hidden", default=HIDDEN_DEFAULT, show_default=True,
                      help="Hidden layer widths, comma-separated."),
         click.option("--importance", type=click.Choice(C.IMPORTANCE_CHOICES),
                      default=C.IMPORTANCE, show_default=True,
                      help="Which epochs' importance ranks the features (see the README)."),
-        click.option("--lr", type=float, default=C.LEARNING_RATE, show_default=True,
+        click.option("--lr", type=POSITIVE, default=C.LEARNING_RATE, show_default=True,
                      help="Adam learning rate."),
         click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
                      show_default=True,
@@ -78,13 +136,9 @@ def training_options(func):
     return func
 
 
-def check_training_args(density, k, epochs, hidden, n_features=None):
-    """Validate option values; returns the hidden sizes as a tuple of int."""
-    if not 0 < density <= 1:
-        raise InputError(f"--density {density} is outside (0, 1]; give the fraction of weights "
-                         "to keep, e.g. --density 0.2.")
-    if epochs < 1:
-        raise InputError(f"--epochs {epochs} must be at least 1.")
+def check_training_args(hidden, k=None, n_features=None):
+    """Check what the option types cannot (the ranges are declared on the options); returns
+    the hidden sizes as a tuple of int."""
     try:
         sizes = tuple(int(h) for h in hidden.split(",") if h.strip())
     except ValueError:
@@ -92,9 +146,7 @@ def check_training_args(density, k, epochs, hidden, n_features=None):
     if not sizes or min(sizes) < 1:
         raise InputError(f"--hidden {hidden!r} is not a list of positive widths; write e.g. "
                          "--hidden 1000,100.")
-    if k is not None and k < 1:
-        raise InputError(f"--k {k} must be at least 1.")
-    if k is not None and n_features is not None and k > n_features:
+    if isinstance(k, int) and n_features is not None and k > n_features:
         raise InputError(f"--k {k} is larger than the number of features ({n_features}); give "
                          f"--k {n_features} or less.")
     return sizes

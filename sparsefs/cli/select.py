@@ -4,9 +4,18 @@ from pathlib import Path
 
 import click
 
-from ..data.writers import check_writable, write_json_atomic
+from ..data.writers import check_writable, json_text, write_json_atomic
 from ..errors import InputError
-from ._options import check_training_args, common, fails_cleanly, training_options
+from ._format import format_selection
+from ._options import (
+    FRACTION_CLOSED,
+    POSITIVE_INT,
+    check_training_args,
+    common,
+    fails_cleanly,
+    k_option,
+    training_options,
+)
 
 #: Output formats by suffix.
 CSV, JSON, SVMLIGHT = (".csv",), (".json",), (".svm", ".svmlight", ".libsvm")
@@ -15,17 +24,25 @@ CSV, JSON, SVMLIGHT = (".csv",), (".json",), (".svm", ".svmlight", ".libsvm")
 @click.command()
 @click.argument("data")
 @training_options
+@k_option(auto=True)
+@click.option("--k-tol", type=FRACTION_CLOSED, default=0.01, show_default=True,
+              help="With --k auto: how far below the best validation score a smaller K may be.")
+@click.option("--repeats", type=POSITIVE_INT, default=1, show_default=True,
+              help="Train this many seeds; prints each feature's selection frequency, its mean "
+                   "rank and the stability of the selections.")
+@click.option("--jobs", type=POSITIVE_INT, default=1, show_default=True,
+              help="Repeats in parallel processes.")
 @common
 @fails_cleanly
-def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, importance, lr,
-           softmax_axis, data_dir, target, seed, quiet, output):
+def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs, l2, batch_size,
+           hidden, importance, lr, softmax_axis, data_dir, target, seed, quiet, as_json, output):
     """Fit on DATA (a file or a named data set) and write the selected features.
 
     With ``--output FILE.csv`` the selected columns of all samples (with their names from
     the header) and the label column are written as CSV for other tools; ``FILE.svm``
     writes them as svmlight, sparse (the right form for sparse input); ``FILE.json`` the
     ranking, the scores and the selected indices and names. Outputs are streamed row by row
-    and written atomically. Without --output the selection is printed.
+    and written atomically. Without --output the selection is printed (--json: its record).
 
     DATA is read whole into memory as float32, except a .npy (see `sparsefs convert`), which
     is memory-mapped and read from disk by mini-batches.
@@ -35,13 +52,14 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, imp
       sparsefs select genes.csv --target diagnosis --k 50 -o genes_top50.csv
       sparsefs select text.svm --k 200 -o text_top200.svm
       sparsefs select madelon --k 20 --method rigl -o madelon_top20.json
+      sparsefs select madelon --k auto --repeats 5 --jobs 2
     """
     from .._selector import SparseFeatureSelector
     from ..data.load import load_table
     from ..data.scaling import fit_scale
     from .progress import EpochProgress, compile_notice
 
-    hidden_sizes = check_training_args(density, k, epochs, hidden)
+    hidden_sizes = check_training_args(hidden)
     suffix = Path(output).suffix.lower() if output else None
     if output:
         check_writable(output)
@@ -49,8 +67,9 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, imp
             raise InputError(f"--output {output} must end in .csv, .svm or .json, the formats "
                              "select writes.")
     tb = load_table(data, data_dir=data_dir, target=target)
-    check_training_args(density, k, epochs, hidden, tb.n_features)
+    check_training_args(hidden, k, tb.n_features)
     k = k or tb.k
+    y = _target(tb, task)
     # Standard scaling is folded into the selector's mini-batch gathers, so X (a memory map
     # too) is never copied; other rules (min-max images) are applied to a copy first.
     standardize = tb.scaling == "standard"
@@ -63,14 +82,16 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, imp
             hidden_layer_sizes=hidden_sizes, max_iter=epochs,
             batch_size=batch_size or tb.batch_size, l2=l2, importance=importance,
             learning_rate_init=lr, softmax_axis=softmax_axis, standardize=standardize,
-            callback=bar, random_state=seed).fit(X, tb.y)
+            task=task, k_tol=k_tol, n_repeats=repeats, n_jobs=jobs if repeats > 1 else None,
+            callback=bar, random_state=seed).fit(X, y)
     finally:
         bar.close()
     del X
-    chosen = sel.feature_order_[:k]
+    chosen = sel.feature_order_[:sel._n_select(tb.n_features)]
     names = tb.feature_names or [f"x{j}" for j in range(tb.n_features)]
+    record = _selection_record(sel, tb, chosen, names, seed).to_dict()
     if suffix in JSON:
-        write_json_atomic(output, _selection_record(sel, tb, chosen, names, seed).to_dict())
+        write_json_atomic(output, record)
     elif suffix in CSV:
         from ..data.writers import write_selected_csv
 
@@ -78,12 +99,29 @@ def select(data, method, density, metric, k, epochs, l2, batch_size, hidden, imp
                            tb.classes[tb.y], tb.target_name or "label")
     elif suffix in SVMLIGHT:
         _write_svmlight(output, tb, chosen, names)
-    if not quiet or not output:
-        click.echo(f"{'rank':>4}  {'feature':>8}  {'name':<24}{sel.metric + ' score':>14}")
-        for r, j in enumerate(chosen, 1):
-            click.echo(f"{r:>4}  {j:>8}  {names[j]:<24}{sel.feature_importances_[j]:>14.5g}")
+    if as_json:
+        click.echo(json_text(record))
+    elif not quiet or not output:
+        click.echo(format_selection(sel, chosen, names))
     if output and not quiet:
         click.echo(f"wrote {output}", err=True)
+
+
+def _target(tb, task):
+    """The labels ``select`` fits on: the table's class codes, or its label values as numbers
+    for a regression target (``--task regression``, or "auto" on non-integer numbers)."""
+    import numpy as np
+
+    from .._targets import resolve_task
+
+    numeric = tb.classes.dtype.kind in "iuf"
+    values = tb.classes[tb.y]
+    if task == "regression" and not numeric:
+        raise InputError(f"The labels of {tb.name} are not numbers, so they cannot be a "
+                         "regression target; drop --task regression or give numeric labels.")
+    if numeric and resolve_task(task, values) == "regression":
+        return values.astype(np.float64)
+    return tb.y
 
 
 def _write_svmlight(output, tb, chosen, names):
@@ -102,14 +140,24 @@ def _write_svmlight(output, tb, chosen, names):
 
 def _selection_record(sel, tb, chosen, names, seed):
     """The RunRecord (kind "select") of a fitted selector: selection, ranking and scores."""
+    import dataclasses
+
     from .. import __version__
     from .._selector import rank_features
     from ..experiments.records import RunRecord
 
+    repeats = {}
+    if hasattr(sel, "stability_"):
+        repeats = {"stability": dataclasses.asdict(sel.stability_),
+                   "selection_frequency": sel.selection_frequency_.tolist(),
+                   "mean_rank": sel.mean_rank_.tolist()}
     return RunRecord(
         kind="select", sparsefs_version=__version__, dataset=tb.name, method=sel.method,
         density=sel.density, metric=sel.metric, k=len(chosen), seed=seed,
-        n_samples=int(tb.X.shape[0]), n_features=tb.n_features, n_classes=tb.n_classes,
+        learning_task=sel.task_, n_samples=int(tb.X.shape[0]), n_features=tb.n_features,
+        n_classes=tb.n_classes if sel.task_ == "classification" else None,
+        k_scores={str(k): v for k, v in sel.k_scores_.items()}
+        if hasattr(sel, "k_scores_") else None, **repeats,
         selected=chosen.tolist(), selected_names=[names[j] for j in chosen],
         ranking=sel.feature_order_.tolist(),
         rankings={m: rank_features(s).tolist() for m, s in sel.scores_.items()},

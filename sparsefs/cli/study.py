@@ -5,7 +5,14 @@ import sys
 import click
 
 from .. import _config as C
-from ._options import HIDDEN_DEFAULT, fails_cleanly
+from ._config_file import config_option
+from ._options import (
+    HIDDEN_DEFAULT,
+    POSITIVE,
+    POSITIVE_INT,
+    check_training_args,
+    fails_cleanly,
+)
 
 _csv = ",".join
 
@@ -23,22 +30,23 @@ _csv = ",".join
               help="Comma-separated L2 values, e.g. 5e-5,1e-4,1e-3.")
 @click.option("--seeds", default=C.STUDY_SEEDS, show_default=True, help="e.g. 0-9 or 0,3,5.")
 @click.option("--baselines", default="", help=f"Also run any of {_csv(C.BASELINES)}.")
-@click.option("--epochs", type=int, default=C.EPOCHS, show_default=True)
+@click.option("--epochs", type=POSITIVE_INT, default=C.EPOCHS, show_default=True)
 @click.option("--hidden", default=HIDDEN_DEFAULT, show_default=True)
 @click.option("--importance", type=click.Choice(C.IMPORTANCE_CHOICES), default=C.IMPORTANCE,
               show_default=True, help="The variant whose ranking each run reports (every "
                                       "variant is scored on validation rows regardless).")
-@click.option("--lr", type=float, default=C.LEARNING_RATE, show_default=True)
+@click.option("--lr", type=POSITIVE, default=C.LEARNING_RATE, show_default=True)
 @click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
               show_default=True, help="'batch' replicates the published code's softmax.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Study folder; a rerun skips finished runs.")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Parallel runs.")
+@click.option("--jobs", type=POSITIVE_INT, default=1, show_default=True, help="Parallel runs.")
 @click.option("--scheduler", default=None,
               help="Dask: 'local' starts a LocalCluster, or tcp://host:port "
                    "(pip install 'sparsefs[dask]').")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--quiet", "-q", is_flag=True)
+@config_option
 @fails_cleanly
 def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, importance, lr,
           softmax_axis, out_dir, jobs, scheduler, data_dir, quiet):
@@ -55,6 +63,8 @@ def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, i
           --scheduler local --jobs 2 --out results/study1
     """
     from ..experiments.study import StudySpec, parse_densities, parse_floats, parse_seeds, run_study
+
+    check_training_args(hidden)
 
     def show(ev):
         if quiet:

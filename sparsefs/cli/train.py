@@ -2,49 +2,52 @@
 
 import click
 
-from ..data.writers import check_writable, write_json_atomic
+from ..data.writers import check_writable, json_text, write_json_atomic
 from ._format import format_train_summary
-from ._options import check_training_args, common, fails_cleanly, training_options
+from ._options import check_training_args, common, fails_cleanly, k_option, training_options
 
 
 @click.command()
 @click.option("--data", "data", default="madelon", show_default=True,
               help="A named data set (see `sparsefs datasets`) or a file path.")
 @training_options
+@k_option(auto=False)
 @common
 @fails_cleanly
-def train(data, method, density, metric, k, epochs, l2, batch_size, hidden, importance, lr,
-          softmax_axis, data_dir, target, seed, quiet, output):
+def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, importance,
+          lr, softmax_axis, data_dir, target, k, seed, quiet, as_json, output):
     """Train a sparse MLP, rank the features, evaluate the top K with an SVM.
 
-    Prints accuracy for both metrics and the FLOPs and bytes of this run next to the dense
-    network of the same shape.
+    Prints accuracy for both metrics (R^2 of an SVR for a regression target) and the FLOPs
+    and bytes of this run next to the dense network of the same shape; --json prints the
+    run's record instead.
 
     \b
     Examples:
       sparsefs train --data madelon --density 0.2
       sparsefs train --data madelon --method rigl --density 0.05 --seed 3 -o rigl.json
       sparsefs train --data yale --data-dir ../shared/data --method dense --quiet
+      sparsefs train --data prices.csv --target price --task regression --json > run.json
     """
     from ..data import load_dataset
     from ..experiments.protocol import run_job
     from .progress import EpochProgress, compile_notice
 
-    hidden_sizes = check_training_args(density, k, epochs, hidden)
+    hidden_sizes = check_training_args(hidden)
     if output:
         check_writable(output)
     dataset = load_dataset(data, data_dir=data_dir, target=target)
-    check_training_args(density, k, epochs, hidden, dataset.n_features)
+    check_training_args(hidden, k, dataset.n_features)
     compile_notice(quiet)
     bar = EpochProgress(epochs, quiet=quiet)
     try:
         result = run_job(dataset, method=method.lower(), density=density, metric=metric.lower(),
                          k=k, epochs=epochs, seed=seed, l2=l2, batch_size=batch_size,
                          hidden=hidden_sizes, importance=importance, learning_rate=lr,
-                         softmax_axis=softmax_axis, progress=bar).to_dict()
+                         softmax_axis=softmax_axis, task=task, progress=bar).to_dict()
     finally:
         bar.close()
-    click.echo(format_train_summary(result))
+    click.echo(json_text(result) if as_json else format_train_summary(result))
     if output:
         write_json_atomic(output, result)
         if not quiet:

@@ -168,11 +168,20 @@ def read_npz(path: Path, target: str | None = None) -> Table:
     When ``classes`` is present and y holds codes into it, the original labels are
     ``classes[y]``; ``target`` names a label array other than ``y``.
     """
+    import zipfile
+    import zlib
+
     try:
-        z = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"Cannot read {path} as an .npz file ({exc}); "
-                         "save it with numpy.savez.") from None
+        return _read_npz_arrays(path, target)
+    except InputError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        raise InputError(f"Cannot read {path} as an .npz file ({exc}); it is damaged or not "
+                         "an .npz, so re-save it with numpy.savez.") from None
+
+
+def _read_npz_arrays(path: Path, target: str | None) -> Table:
+    z = np.load(path, allow_pickle=False)
     ykey = target or "y"
     with z:
         if "X" not in z.files or ykey not in z.files:

@@ -77,9 +77,14 @@ def _plain(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def json_text(obj, indent=1):
+    """``obj`` as JSON text (numpy scalars and arrays as plain numbers and lists)."""
+    return json.dumps(obj, indent=indent, default=_plain)
+
+
 def write_json_atomic(path, obj, indent=1):
     """Serialise ``obj`` (NumPy values allowed) as JSON, atomically; indent=None is compact."""
-    write_text_atomic(path, json.dumps(obj, indent=indent, default=_plain) + "\n")
+    write_text_atomic(path, json_text(obj, indent) + "\n")
 
 
 

@@ -1,4 +1,5 @@
-"""Downstream evaluation of a feature subset, the paper's protocol: ``SVC()`` defaults."""
+"""Downstream evaluation of a feature subset, the paper's protocol: ``SVC()`` defaults, and
+``SVR()`` defaults scored by R^2 for a regression target."""
 
 import numpy as np
 
@@ -22,6 +23,30 @@ def svc_accuracy(X_train, y_train, X_test, y_test, features):
     features = np.asarray(features)
     clf = SVC().fit(X_train[:, features], y_train)
     return float(clf.score(X_test[:, features], y_test))
+
+
+def svr_r2(X_train, y_train, X_test, y_test, features):
+    """Test R^2 of ``sklearn.svm.SVR()`` on the columns ``features`` only, the regression
+    counterpart of :func:`svc_accuracy`; y (n,) float, or (n, n_outputs) with one SVR per
+    output and the mean R^2 (scikit-learn's "uniform_average").
+
+    Returns
+    -------
+    float, at most 1 (0 is as good as predicting the mean; negative is worse).
+    """
+    from sklearn.metrics import r2_score
+    from sklearn.multioutput import MultiOutputRegressor
+    from sklearn.svm import SVR
+
+    features = np.asarray(features)
+    model = SVR() if np.ndim(y_train) == 1 else MultiOutputRegressor(SVR())
+    model.fit(X_train[:, features], y_train)
+    return float(r2_score(y_test, model.predict(X_test[:, features])))
+
+
+def downstream_scorer(task):
+    """The protocol's scorer of a feature subset for ``task``: SVC accuracy, or SVR R^2."""
+    return svr_r2 if task == "regression" else svc_accuracy
 
 
 def accuracy_sweep(X_train, y_train, X_test, y_test, ranking, ks):

@@ -14,7 +14,7 @@ from .._config import IMPORTANCE_VARIANTS, METRICS
 from .._selector import SparseFeatureSelector, rank_features
 from ..data.scaling import fit_scale
 from ..nn import accounting
-from .evaluate import svc_accuracy
+from .evaluate import downstream_scorer
 from .records import RunRecord
 
 
@@ -22,8 +22,9 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
             epochs=C.EPOCHS, seed=0, l2=C.L2, batch_size=None, hidden=C.HIDDEN,
             update_every=C.UPDATE_EVERY, progress=None, max_time=None,
             importance=C.IMPORTANCE, learning_rate=C.LEARNING_RATE, softmax_axis="class",
-            score_variants=True):
-    """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC.
+            score_variants=True, task="auto"):
+    """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC (SVR
+    and R^2 for a regression target).
 
     Parameters
     ----------
@@ -47,12 +48,18 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         Also score the top ``k`` of every importance variant and metric with the SVC, on the
         network's validation rows (trained on its training rows) and on the test split, into
         ``variants``; choices between variants are made on the validation numbers.
+    task : {"auto", "classification", "regression"}
+        "regression" trains on the label values ``classes[y]`` as numbers; "auto" does so
+        when they are non-integer numbers (scikit-learn's ``type_of_target``).
 
     Returns
     -------
-    RunRecord (kind "nn"); ``.to_dict()`` is the JSON the README documents.
+    RunRecord (kind "nn"); ``.to_dict()`` is the JSON the README documents. A regression
+    record holds ``r2`` where a classification record holds ``accuracy``.
     """
     t0 = time.perf_counter()
+    task, y_tr, y_te = _targets(dataset, task)
+    score = downstream_scorer(task)
     k = int(k or dataset.k)
     batch_size = int(batch_size or dataset.batch_size)
     X_tr, X_te = fit_scale(dataset.X_train, dataset.X_test, dataset.scaling)
@@ -61,34 +68,55 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         hidden_layer_sizes=tuple(hidden), max_iter=epochs,
         batch_size=batch_size, l2=l2, update_every=update_every, importance=importance,
         learning_rate_init=learning_rate, softmax_axis=softmax_axis, standardize=False,
-        max_time=max_time,
-        callback=progress, random_state=seed)
-    sel.fit(X_tr, dataset.y_train)
+        max_time=max_time, task=task, callback=progress, random_state=seed)
+    sel.fit(X_tr, y_tr)
     train_seconds = sel.result_.seconds
     net = sel.network_
     rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
-    accuracy = {m: svc_accuracy(X_tr, dataset.y_train, X_te, dataset.y_test, rankings[m][:k])
-                for m in METRICS}
+    scores = {m: score(X_tr, y_tr, X_te, y_te, rankings[m][:k]) for m in METRICS}
+    regression = task == "regression"
     return RunRecord(
         sparsefs_version=__version__, method=method, metric=metric, k=k, seed=int(seed),
         density=float(density) if method != "dense" else 1.0, l2=float(l2),
         hidden=[int(h) for h in hidden], batch_size=batch_size, importance=importance,
-        learning_rate=float(learning_rate), softmax_axis=softmax_axis, **_dataset_fields(dataset),
+        learning_rate=float(learning_rate), softmax_axis=softmax_axis,
+        **_dataset_fields(dataset, task),
         ranking=rankings[metric].tolist(), rankings={m: r.tolist() for m, r in rankings.items()},
-        scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS}, accuracy=accuracy,
-        variants=score_all_variants(sel, X_tr, dataset.y_train, X_te, dataset.y_test, k)
+        scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS},
+        accuracy=None if regression else scores, r2=scores if regression else None,
+        learning_task=task,
+        variants=score_all_variants(sel, X_tr, y_tr, X_te, y_te, k, score)
         if score_variants else None,
         **_training_fields(sel), **resources(net, sel.result_.counters),
         seconds={"train": train_seconds, "total": time.perf_counter() - t0},
     )
 
 
-def _dataset_fields(dataset):
-    """The record's description of the data set: name, sizes, image shape, feature names."""
+def _targets(dataset, task):
+    """(task, y_train, y_test): class codes, or the label values as float64 for regression."""
+    from .._targets import resolve_task
+
+    values = dataset.classes[dataset.y_train]
+    task = resolve_task(task, values) if values.dtype.kind in "iuf" else (
+        "classification" if task == "auto" else task)
+    if task == "classification":
+        return task, dataset.y_train, dataset.y_test
+    if dataset.classes.dtype.kind not in "iuf":
+        from ..errors import InputError
+
+        raise InputError(f"The labels of {dataset.name} are not numbers, so they cannot be a "
+                         "regression target; drop --task regression or give numeric labels.")
+    return (task, values.astype(np.float64),
+            dataset.classes[dataset.y_test].astype(np.float64))
+
+
+def _dataset_fields(dataset, task="classification"):
+    """The record's description of the data set: name, sizes, image shape, feature names
+    (no class count for a regression target)."""
     n_train, n_test = int(dataset.X_train.shape[0]), int(dataset.X_test.shape[0])
     return {"dataset": dataset.name, "n_samples": n_train + n_test, "n_train": n_train,
             "n_test": n_test, "n_features": int(dataset.n_features),
-            "n_classes": int(dataset.n_classes),
+            "n_classes": int(dataset.n_classes) if task == "classification" else None,
             "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
             "feature_names": dataset.feature_names}
 
@@ -120,25 +148,25 @@ def resources(network, counters):
                    "peak_rss_bytes": accounting.peak_rss_bytes()}}
 
 
-def score_all_variants(sel, X_train, y_train, X_test, y_test, k):
-    """``{variant: {metric: {"val": acc, "test": acc}}}`` for the top ``k`` of every variant.
+def score_all_variants(sel, X_train, y_train, X_test, y_test, k, score):
+    """``{variant: {metric: {"val": s, "test": s}}}`` for the top ``k`` of every variant, where
+    ``score`` is the downstream scorer (SVC accuracy or SVR R^2, see ``downstream_scorer``).
 
-    "val": SVC trained on the network's training rows of ``X_train``, scored on its
+    "val": the model trained on the network's training rows of ``X_train``, scored on its
     validation rows (the only numbers a choice between variants may use); "test": trained on
     all of ``X_train``, scored on the test split. Identical top-k sets are scored once.
     """
     tr, va = sel.train_indices_, sel.validation_indices_
     cache = {}
 
-    def score(features):
+    def scored(features):
         key = tuple(sorted(features.tolist()))
         if key not in cache:
-            val = (svc_accuracy(X_train[tr], y_train[tr], X_train[va], y_train[va], features)
+            val = (score(X_train[tr], y_train[tr], X_train[va], y_train[va], features)
                    if len(va) and len(np.unique(y_train[tr])) > 1 else None)
-            cache[key] = {"val": val,
-                          "test": svc_accuracy(X_train, y_train, X_test, y_test, features)}
+            cache[key] = {"val": val, "test": score(X_train, y_train, X_test, y_test, features)}
         return cache[key]
 
-    return {variant: {m: score(rank_features(sel.all_scores_[m][variant])[:k])
+    return {variant: {m: scored(rank_features(sel.all_scores_[m][variant])[:k])
                       for m in METRICS}
             for variant in IMPORTANCE_VARIANTS}

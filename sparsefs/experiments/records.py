@@ -23,7 +23,11 @@ class RunRecord:
     "strength", or "score" for a baseline); ``sweep[metric]`` maps str(K) to accuracy.
     ``flops`` holds ``train``, ``train_dense``, ``ratio``, ``by_phase``, ``by_phase_dense``;
     ``memory`` holds ``param_bytes``, ``param_bytes_dense``, ``peak_rss_bytes`` (bytes);
-    ``seconds`` holds ``train`` and ``total``. ``variants[variant][metric]`` holds the SVC
+    ``seconds`` holds ``train`` and ``total``. A regression run (``learning_task``
+    "regression") holds the SVR's R^2 in ``r2`` instead of ``accuracy``. A selection made with
+    ``--k auto`` holds ``k_scores`` (str(K) to validation score); one of several repeats
+    ``stability`` (Nogueira's estimate, its CI and variance), ``selection_frequency`` and
+    ``mean_rank`` (per feature). ``variants[variant][metric]`` holds the SVC
     accuracy of that importance variant's top K on the validation rows ("val") and on the
     test split ("test").
     """
@@ -52,6 +56,8 @@ class RunRecord:
     image_shape: list | None = None
     feature_names: list | None = None
     accuracy: dict | None = None
+    r2: dict | None = None
+    learning_task: str | None = None
     importance: str | None = None
     learning_rate: float | None = None
     softmax_axis: str | None = None
@@ -68,6 +74,10 @@ class RunRecord:
     memory: dict | None = None
     seconds: dict | None = None
     task: dict | None = None
+    k_scores: dict | None = None
+    stability: dict | None = None
+    selection_frequency: list | None = None
+    mean_rank: list | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
