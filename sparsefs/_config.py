@@ -71,3 +71,7 @@ def default_batch_size(n_samples):
 
 #: Tasks the estimator and the CLI accept; "auto" decides from y (``type_of_target``).
 TASKS = ("auto", "classification", "regression")
+
+#: Most values (features x epochs) the per-epoch importance history may hold per metric:
+#: 10 million float32 values are 40 MB.
+IMPORTANCE_HISTORY_LIMIT = 10_000_000

@@ -27,7 +27,7 @@ from ._stability import (
     selection_table,
 )
 from ._targets import make_targets, resolve_task
-from .data.scaling import Standardizer
+from .data.scaling import network_input
 from .data.splits import split_train_validation
 from .nn.losses import SOFTMAX_AXES, make_loss
 from .nn.network import build_mlp
@@ -102,6 +102,9 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     k_estimator : estimator or None, default=None
         With "auto": the model that scores each K (``fit``/``score``); None is a scaled
         5-nearest-neighbours classifier or regressor.
+    importance_history : bool, default=False
+        Keep every epoch's importance in ``importance_history_``; refused (ValueError) when
+        ``n_features * max_iter`` is above ``IMPORTANCE_HISTORY_LIMIT`` values.
     n_repeats : int, default=1
         Train this many networks from independent seeds (the first is ``random_state``'s):
         the scores are then the mean of each repeat's scores normalized to sum 1, and the
@@ -148,6 +151,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Epochs run.
     n_features_to_select_ : int
         With "auto": the K chosen.
+    importance_history_ : dict of str to ndarray of shape (n_iter_, n_features_in_)
+        With ``importance_history=True``: each epoch's summed importance per metric, float32.
     k_scores_ : dict of int to float
         With "auto": the validation score of every K tried.
     selection_frequency_ : ndarray of shape (n_features_in_,)
@@ -198,6 +203,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "dtype": [StrOptions(set(DTYPES))],
         "softmax_axis": [StrOptions(set(SOFTMAX_AXES))],
         "task": [StrOptions(set(TASKS))],
+        "importance_history": ["boolean"],
         "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
@@ -212,8 +218,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
                  max_time=None, callback=None, dtype="float32", softmax_axis="class",
-                 task="auto", n_repeats=1, n_jobs=None, k_tol=0.01, k_estimator=None,
-                 random_state=None, verbose=0):
+                 task="auto", importance_history=False, n_repeats=1, n_jobs=None, k_tol=0.01,
+                 k_estimator=None, random_state=None, verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -241,6 +247,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.dtype = dtype
         self.softmax_axis = softmax_axis
         self.task = task
+        self.importance_history = importance_history
         self.n_repeats = n_repeats
         self.n_jobs = n_jobs
         self.k_tol = k_tol
@@ -273,7 +280,12 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         if n_select > X.shape[1]:
             raise ValueError(f"n_features_to_select={n_select} is larger than the number of "
                              f"features ({X.shape[1]}); choose at most {X.shape[1]}.")
-        Xn, scaler = self._network_input(X)
+        if self.importance_history and X.shape[1] * self.max_iter > C.IMPORTANCE_HISTORY_LIMIT:
+            raise ValueError(
+                f"importance_history would keep {X.shape[1]:,} features x {self.max_iter} "
+                f"epochs, above the limit of {C.IMPORTANCE_HISTORY_LIMIT:,} values; lower "
+                "max_iter or leave importance_history off.")
+        Xn, scaler = network_input(X, np.dtype(self.dtype), self.standardize)
         seeds = repeat_seeds(self._seed(), self.n_repeats)
         fits = run_fits(self, Xn, scaler, targets, seeds)
         network, result, (tr, va) = fits[0]
@@ -283,6 +295,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.n_iter_ = result.epochs_run
         self.train_indices_, self.validation_indices_ = tr, va
         self.all_scores_ = result.scores
+        if result.importance_history is not None:
+            self.importance_history_ = result.importance_history
         per_repeat = [{m: r.scores[m][C.resolve_importance(self.importance, m)] for m in METRICS}
                       for _, r, _ in fits]
         self.scores_ = (per_repeat[0] if len(fits) == 1 else
@@ -324,7 +338,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              update_every=self.update_every, zeta=self.zeta,
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
                              max_time=self.max_time,
-                             attribution=self.attribution or self.metric == "attr")
+                             attribution=self.attribution or self.metric == "attr",
+                             keep_importance_history=self.importance_history)
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)
@@ -344,19 +359,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         """The fitted scores as a pandas DataFrame, one row per feature, most important first:
         ``feature`` (names from a DataFrame X, else x0, x1, ...), ``attr``, ``strength``,
         ``rank``, ``selected``, and with ``n_repeats > 1`` ``frequency`` and ``mean_rank``."""
+        from ._frames import importance_frame
+
         check_is_fitted(self, "feature_order_")
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError("importance_frame needs pandas, which is not installed; run "
-                              "pip install pandas.") from None
-        names = getattr(self, "feature_names_in_", None)
-        names = names if names is not None else [f"x{j}" for j in range(self.n_features_in_)]
-        columns = {"feature": np.asarray(names, dtype=object), **self.scores_,
-                   "rank": self.ranking_, "selected": self.get_support()}
-        if hasattr(self, "selection_frequency_"):
-            columns.update(frequency=self.selection_frequency_, mean_rank=self.mean_rank_)
-        return pd.DataFrame(columns).iloc[self.feature_order_].reset_index(drop=True)
+        return importance_frame(self)
 
     def _n_select(self, n_features):
         n = self.n_features_to_select
@@ -371,20 +377,6 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         if rs is None or isinstance(rs, numbers.Integral):
             return rs
         return int(rs.randint(2**31 - 1))  # a RandomState instance
-
-    def _network_input(self, X):
-        """(X as the network reads it, standardizer or None): ``dtype`` C-contiguous or CSR
-        with sorted indices. Standardizing is folded into the mini-batch gather, so dense X
-        in float32 or float64 is read as given, never copied."""
-        dtype = np.dtype(self.dtype)
-        if sp.issparse(X):
-            X = sp.csr_matrix(X, dtype=dtype)
-            X.sort_indices()
-        elif not self.standardize:
-            X = np.ascontiguousarray(X, dtype=dtype)
-        else:
-            X = np.ascontiguousarray(X)
-        return X, (Standardizer().fit(X) if self.standardize else None)
 
     def _progress(self, row):
         if self.verbose:

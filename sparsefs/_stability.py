@@ -83,10 +83,16 @@ def repeat_seeds(seed, n_repeats):
 
 
 def run_fits(estimator, Xn, scaler, targets, seeds):
-    """One fit per seed: in this process, or with ``n_jobs`` through joblib (processes)."""
+    """One fit per seed: in this process, or with ``n_jobs`` through joblib (processes).
+
+    Worker processes get a copy of the estimator without its ``callback`` (a progress bar
+    or a closure need not pickle, and its calls would not reach this process anyway).
+    """
     if len(seeds) == 1 or estimator.n_jobs in (None, 1):
         return [estimator._fit_network(Xn, scaler, targets, s) for s in seeds]
     from joblib import Parallel, delayed
 
+    worker = type(estimator)(**{**estimator.get_params(deep=False), "callback": None})
+    worker.task_ = estimator.task_
     return Parallel(n_jobs=estimator.n_jobs)(
-        delayed(estimator._fit_network)(Xn, scaler, targets, s) for s in seeds)
+        delayed(worker._fit_network)(Xn, scaler, targets, s) for s in seeds)

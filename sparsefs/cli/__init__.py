@@ -18,7 +18,8 @@ from .study import study
 from .train import train
 
 
-@click.group(name="sparsefs", cls=CleanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="sparsefs", cls=CleanGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sparsefs")
 def main():
     """Feature selection with truly sparse neural networks (SET / RigL on CSR arrays).

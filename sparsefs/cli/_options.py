@@ -27,6 +27,9 @@ class CleanGroup(click.Group):
              **extra):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # plain `sparsefs`: the help
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.ClickException as exc:
             where = getattr(getattr(exc, "ctx", None), "command_path", None)
             hint = f"; see {where} --help" if where else ""

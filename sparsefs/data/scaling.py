@@ -53,6 +53,23 @@ class Standardizer:
         return out
 
 
+def network_input(X, dtype, standardize):
+    """(X as the network reads it, fitted Standardizer or None) for the selector's ``fit``.
+
+    Dense X stays as given (float32 or float64, C-contiguous): standardizing is folded into
+    the mini-batch gather, so it is never copied; without standardizing it is cast to
+    ``dtype``. Sparse X becomes CSR of ``dtype`` with sorted indices (the kernels' layout).
+    """
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, dtype=dtype)
+        X.sort_indices()
+    elif not standardize:
+        X = np.ascontiguousarray(X, dtype=dtype)
+    else:
+        X = np.ascontiguousarray(X)
+    return X, (Standardizer().fit(X) if standardize else None)
+
+
 def _dense_float(X):
     """X as a C-contiguous float32 or float64 array, copied only when it is neither."""
     X = np.asarray(X)

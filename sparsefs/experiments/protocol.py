@@ -22,7 +22,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
             epochs=C.EPOCHS, seed=0, l2=C.L2, batch_size=None, hidden=C.HIDDEN,
             update_every=C.UPDATE_EVERY, progress=None, max_time=None,
             importance=C.IMPORTANCE, learning_rate=C.LEARNING_RATE, softmax_axis="class",
-            score_variants=True, task="auto"):
+            score_variants=True, task="auto", importance_history=False):
     """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC (SVR
     and R^2 for a regression target).
 
@@ -51,6 +51,9 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     task : {"auto", "classification", "regression"}
         "regression" trains on the label values ``classes[y]`` as numbers; "auto" does so
         when they are non-integer numbers (scikit-learn's ``type_of_target``).
+    importance_history : bool
+        Keep each epoch's importance in the record (``importance_history[metric]``, one list
+        of d values per epoch); refused above ``IMPORTANCE_HISTORY_LIMIT`` values.
 
     Returns
     -------
@@ -68,7 +71,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         hidden_layer_sizes=tuple(hidden), max_iter=epochs,
         batch_size=batch_size, l2=l2, update_every=update_every, importance=importance,
         learning_rate_init=learning_rate, softmax_axis=softmax_axis, standardize=False,
-        max_time=max_time, task=task, callback=progress, random_state=seed)
+        max_time=max_time, task=task, importance_history=importance_history,
+        callback=progress, random_state=seed)
     sel.fit(X_tr, y_tr)
     train_seconds = sel.result_.seconds
     net = sel.network_
@@ -123,7 +127,10 @@ def _dataset_fields(dataset, task="classification"):
 
 def _training_fields(sel):
     """The record's account of training: best epochs, stop reason, per-epoch history, nnz."""
-    return {"published_best_epoch": int(sel.result_.published_best_epoch),
+    history = getattr(sel, "importance_history_", None)
+    return {"importance_history": {m: h.tolist() for m, h in history.items()}
+            if history is not None else None,
+            "published_best_epoch": int(sel.result_.published_best_epoch),
             "best_epoch": int(sel.best_epoch_), "epochs_run": int(sel.n_iter_),
             "stopped_by": sel.result_.stopped_by,
             "best_val_loss": float(np.min(sel.history_["val_loss"])),

@@ -69,6 +69,7 @@ class RunRecord:
     stopped_by: str | None = None
     best_val_loss: float | None = None
     history: dict | None = None
+    importance_history: dict | None = None
     nnz: list | None = None
     flops: dict | None = None
     memory: dict | None = None

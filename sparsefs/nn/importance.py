@@ -92,10 +92,13 @@ class ImportanceAccumulator:
     attribution : bool
         Compute attribution (about C input-gradient passes per mini-batch); when False its
         scores stay zero.
+    keep_history : bool
+        Also keep every epoch's (d,) sums, as float32, for :meth:`history`.
     """
 
-    def __init__(self, n_features, attribution=True):
+    def __init__(self, n_features, attribution=True, keep_history=False):
         self.attribution = attribution
+        self.per_epoch = {m: [] for m in METRICS} if keep_history else None
         self.samples = 0  # mini-batch samples attribution was computed on, for FLOPs
 
         def zeros():
@@ -131,6 +134,17 @@ class ImportanceAccumulator:
                 self.before_published_best[m][:] = self.total[m]
         for m in METRICS:
             self.total[m] += self.epoch[m]
+            if self.per_epoch is not None:
+                self.per_epoch[m].append(self.epoch[m].astype(np.float32))
+
+    def history(self):
+        """``{metric: (epochs, d) float32}``, each epoch's summed importance, or None when
+        the accumulator was not asked to keep it."""
+        if self.per_epoch is None:
+            return None
+        d = len(self.total[METRICS[0]])
+        return {m: np.array(rows, dtype=np.float32).reshape(len(rows), d)
+                for m, rows in self.per_epoch.items()}
 
     def start_epoch(self):
         for m in METRICS:

@@ -43,6 +43,8 @@ class TrainConfig:
         Seconds after which training stops at the end of the current epoch.
     attribution : bool
         Accumulate neuron attribution (costs about C backward passes per mini-batch).
+    keep_importance_history : bool
+        Keep every epoch's importance (epochs x d float32 per metric) in the result.
     """
 
     method: str = _config.METHOD
@@ -54,6 +56,7 @@ class TrainConfig:
     patience: int = _config.PATIENCE
     max_time: float = None
     attribution: bool = True
+    keep_importance_history: bool = False
 
     def topology_rule(self):
         """The method's :class:`TopologyRule`, or None for the dense baseline."""
@@ -82,7 +85,9 @@ class TrainResult:
     """Outcome of :func:`train_mlp`.
 
     ``scores[metric][variant]`` is a (d,) float64 array for metric in ``METRICS`` and variant
-    in ``IMPORTANCE_VARIANTS`` (see :meth:`ImportanceAccumulator.scores`).
+    in ``IMPORTANCE_VARIANTS`` (see :meth:`ImportanceAccumulator.scores`);
+    ``importance_history[metric]`` the (epochs_run, d) float32 per-epoch importance when the
+    config asked for it, else None.
     """
 
     network: object
@@ -94,6 +99,7 @@ class TrainResult:
     seconds: float
     stopped_by: str = field(default="epochs")
     published_best_epoch: int = 0
+    importance_history: dict | None = None
 
 
 class EarlyStopping:
@@ -159,7 +165,8 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     rule = config.topology_rule()
     counters = Counters()
     importance = ImportanceAccumulator(
-        network.n_features, config.attribution or (rule is not None and rule.needs_attribution))
+        network.n_features, config.attribution or (rule is not None and rule.needs_attribution),
+        keep_history=config.keep_importance_history)
     stopping = EarlyStopping(config.patience)
     history = {k: [] for k in HISTORY_KEYS}
     zeta, stopped_by, epoch = config.zeta, "epochs", 0
@@ -188,7 +195,8 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     return TrainResult(network=network, history=history, best_epoch=stopping.best_epoch,
                        epochs_run=epoch, scores=importance.scores(), counters=counters,
                        seconds=time.perf_counter() - start, stopped_by=stopped_by,
-                       published_best_epoch=importance.published_best_epoch)
+                       published_best_epoch=importance.published_best_epoch,
+                       importance_history=importance.history())
 
 
 def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
