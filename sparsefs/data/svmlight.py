@@ -1,19 +1,21 @@
 """svmlight/libsvm files (plain or ``.gz``) to a float32 CSR matrix, fast and lean.
 
-The file is read in blocks (:class:`sparsefs.data.delimited._Blocks`); Numba kernels
-(:mod:`._text`) count each line's ``index:value`` pairs, then parse labels, indices and values
-straight into CSR arrays that grow in place, in parallel over lines. The result is exactly
-what ``sklearn.datasets.load_svmlight_file(path, dtype=float32)`` returns (the same values,
-float64 labels, int64 indices, one-based indices shifted when no index 0 occurs, comments and
-``qid:`` skipped); any line the kernels do not read exactly as scikit-learn does sends the whole
-file to scikit-learn's reader, which reads it or raises the error the reader reports.
+The file is read in blocks (:class:`._stream.Blocks`, of :data:`.delimited.BLOCK_BYTES`);
+Numba kernels (:mod:`._text_svm`) count each line's ``index:value`` pairs, then parse labels,
+indices and values straight into CSR arrays that grow in place, in parallel over lines. The
+result is exactly what ``sklearn.datasets.load_svmlight_file(path, dtype=float32)`` returns
+(the same values, float64 labels, int64 indices, one-based indices shifted when no index 0
+occurs, comments and ``qid:`` skipped); any line the kernels do not read exactly as
+scikit-learn does sends the whole file to scikit-learn's reader, which reads it or raises
+the error the reader reports.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .delimited import _Blocks, _open_bytes, stream_size
+from . import delimited
+from ._stream import Blocks, line_bounds, open_bytes, stream_size
 
 
 class _Fail(Exception):
@@ -41,19 +43,15 @@ class _Grow:
 
 
 def _block(buf, n, state):
-    from . import _text
+    """Parse the lines of ``buf[:n]`` onto the CSR arrays in ``state``; _Fail for a line
+    scikit-learn's reader must decide."""
+    from . import _text_svm
 
     if buf.find(b"\0", 0, n) >= 0:
         raise _Fail
-    arr = np.frombuffer(buf, dtype=np.uint8, count=n)
-    ends = np.flatnonzero(arr == 10)
-    if arr[n - 1] != 10:
-        ends = np.append(ends, n)
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
+    arr, starts, ends = line_bounds(buf, n, quoted=False)
     counts = np.empty(len(ends), dtype=np.int64)
-    _text.svm_count(arr, starts, ends, counts)
+    _text_svm.svm_count(arr, starts, ends, counts)
     keep = counts >= 0
     m = int(keep.sum())
     if m == 0:
@@ -71,8 +69,8 @@ def _block(buf, n, state):
     labels = np.empty(m, dtype=np.float64)
     status = np.zeros(m, dtype=np.uint8)
     data, indices = state["data"].take(total), state["indices"].take(total)
-    _text.svm_fill(arr, starts, ends, rows, offsets, labels, indices, data, status)
-    if status.max() != _text.OK:
+    _text_svm.svm_fill(arr, starts, ends, rows, offsets, labels, indices, data, status)
+    if status.max() != _text_svm.OK:
         raise _Fail
     state["labels"].append(labels)
     state["row_nnz"].append(per_row)
@@ -85,8 +83,8 @@ def read_svmlight_fast(path):
 
     state = {"path": path, "labels": [], "row_nnz": [], "data": None}
     try:
-        with _open_bytes(path) as fh:
-            for buf, n in _Blocks(fh, path, b"", quotes=False):
+        with open_bytes(path) as fh:
+            for buf, n in Blocks(fh, path, b"", delimited.BLOCK_BYTES, quotes=False):
                 _block(buf, n, state)
     except _Fail:
         return None
