@@ -123,6 +123,7 @@ def test_history_above_the_limit_is_refused_before_training(monkeypatch, tmp_pat
 
 def test_shell_completion_script_is_generated():
     env = {**os.environ, "_SPARSEFS_COMPLETE": "bash_source"}
-    out = subprocess.run([sys.executable, "-c", "from sparsefs.cli import main; main(prog_name='sparsefs')"],
-                         env=env, capture_output=True, text=True, timeout=60)
+    code = "from sparsefs.cli import main; main(prog_name='sparsefs')"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 0 and "_SPARSEFS_COMPLETE" in out.stdout, out.stderr

@@ -26,7 +26,7 @@ _csv = ",".join
               show_default=True,
               help="Comma-separated; 'paper' adds the paper's chosen density per data set and "
                    "method (its Table 6), e.g. paper,0.2.")
-@click.option("--l2", "l2s", default=f"{C.L2:g}", show_default=True,
+@click.option("--l2", "l2s", default=f"{C.PAPER_L2:g}", show_default=True,
               help="Comma-separated L2 values, e.g. 5e-5,1e-4,1e-3.")
 @click.option("--seeds", default=C.STUDY_SEEDS, show_default=True, help="e.g. 0-9 or 0,3,5.")
 @click.option("--baselines", default="", help=f"Also run any of {_csv(C.BASELINES)}.")

@@ -11,9 +11,17 @@ from itertools import chain
 import numpy as np
 
 from ..errors import InputError
-from ._layout import Layout, empty, no_rows, read_header, single_column, target_column, text_error
+from ._layout import (
+    Layout,
+    empty,
+    is_number,
+    no_rows,
+    read_header,
+    single_column,
+    target_column,
+    text_error,
+)
 from ._stream import open_text, reading, stream_size
-from .readers import _is_number
 
 
 def careful(path, delimiter, target, make_sink):
@@ -92,7 +100,7 @@ def _careful_values(cells, feats, lineno, bad):
     found = False
     for k, j in enumerate(feats):
         cell = cells[k].strip()
-        if not _is_number(cell):
+        if not is_number(cell):
             found = True
             bad.setdefault(j, (lineno, cell))
     if not found:  # numpy refused what Python's float() reads

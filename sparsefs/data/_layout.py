@@ -7,7 +7,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import InputError
-from .readers import _is_number
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` parses as a float (a header cell that is a number means no header)."""
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 
 
 class Layout(NamedTuple):
@@ -40,7 +48,7 @@ def read_header(fields, target):
     None when that row is data, which it is when no target is named and every cell is a
     number."""
     header = [h.strip() for h in fields]
-    if target is None and all(_is_number(h) for h in header):
+    if target is None and all(is_number(h) for h in header):
         return header, None
     return header, header
 

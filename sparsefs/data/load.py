@@ -178,6 +178,19 @@ def _read_file(path: Path, target: str | None) -> Table:
     return read_user_file(path, target, budget=memory_budget())
 
 
+def user_scaling(X) -> str:
+    """How a user file's features are scaled: standardized when dense; divided by each
+    column's largest magnitude when sparse ("minmax" for sparse input, which keeps zeros).
+
+    Sparse files are text and counts, where a rare term has a tiny standard deviation:
+    dividing by it blows the term's few non-zeros up to the largest inputs the network sees.
+    On the files bench's 2,000 x 1,000,000 svmlight corpus (`sparsefs train --data text.svm
+    --epochs 2`), standardized: 0 (attribution) and 2 (strength) of its 10 planted terms in
+    the top 100, SVC 54% / 87%; divided by the largest magnitude: 10 and 10, SVC 99.5%.
+    """
+    return "minmax" if not isinstance(X, np.ndarray) else "standard"
+
+
 def _file_name(path: Path) -> str:
     from .readers import file_suffix
 
@@ -197,7 +210,8 @@ def _load_file(path: Path, target: str | None) -> Dataset:
     split = check_split(table.split, n, path) if table.split is not None else user_split(table.y)
     n_train = len(split[0])
     return _build(_file_name(path), table, split, str(path),
-                  batch_size=default_batch_size(n_train), k=min(100, d), scaling="standard",
+                  batch_size=default_batch_size(n_train), k=min(100, d),
+                  scaling=user_scaling(table.X),
                   image_shape=None)
 
 
@@ -244,7 +258,7 @@ def load_table(name_or_path, data_dir=None, target: str | None = None) -> WholeT
         path = Path(arg).expanduser()
         table = _read_file(path, target)
         n, d = table.X.shape
-        name, source, k, scaling = _file_name(path), str(path), min(100, d), "standard"
+        name, source, k, scaling = _file_name(path), str(path), min(100, d), user_scaling(table.X)
         batch = default_batch_size(int(0.8 * n))
     else:
         info = get_info(arg)

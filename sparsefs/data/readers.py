@@ -199,14 +199,6 @@ def _read_npz_arrays(path: Path, target: str | None) -> Table:
     return make_table(X, labels, path, names, split)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
 def read_delimited(path: Path, delimiter: str, target: str | None = None,
                    budget: int | None = None) -> Table:
     """Read a CSV/TSV table (plain or ``.gz``): header row, one label column (``target``,

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .readers import Table, _is_number, find_ci, make_table
+from ._layout import is_number
+from .readers import Table, find_ci, make_table
 
 
 def _text_file(folder: Path, name: str) -> Path:
@@ -100,7 +101,7 @@ def read_mnist(folder: Path) -> Table:
             path = _text_file(folder, f"mnist_{part}.csv")
             with (gzip.open if path.suffix == ".gz" else open)(path, "rt") as fh:
                 first = fh.readline().split(",")[0]
-            skip = 0 if _is_number(first) else 1  # an optional header row
+            skip = 0 if is_number(first) else 1  # an optional header row
             arr = _loadtxt(path, delimiter=",", dtype=np.float32, skiprows=skip)
             parts.append((arr[:, 1:], arr[:, 0].astype(np.int64)))
     else:

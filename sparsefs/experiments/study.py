@@ -187,7 +187,7 @@ class StudySpec:
     datasets: list
     methods: tuple = METHODS
     densities: tuple = (C.DENSITY,)
-    l2s: tuple = (C.L2,)
+    l2s: tuple = (C.PAPER_L2,)
     seeds: object = (0,)
     baselines: tuple = ()
     epochs: int = C.EPOCHS
