@@ -86,6 +86,9 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         is scaled without centring so it stays sparse. The selection applies to the raw X.
     attribution : bool, default=True
         Compute neuron attribution; False saves its cost when ``metric="strength"``.
+    attribution_every : int, default=1
+        Compute attribution on every k-th mini-batch only; 1 is the paper's every batch. A
+        cheaper schedule for many classes (see the README for what it changes).
     max_time : float or None, default=None
         Seconds of training after which the current epoch is the last.
     callback : callable or None, default=None
@@ -198,6 +201,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
         "standardize": ["boolean"],
         "attribution": ["boolean"],
+        "attribution_every": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "callback": [callable, None],
         "dtype": [StrOptions(set(DTYPES))],
@@ -217,9 +221,9 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  beta_2=0.999, epsilon=1e-8, momentum=0.9, update_every=C.UPDATE_EVERY,
                  zeta=C.ZETA, zeta_end=C.ZETA_END, n_iter_no_change=C.PATIENCE,
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
-                 max_time=None, callback=None, dtype="float32", softmax_axis="class",
-                 task="auto", importance_history=False, n_repeats=1, n_jobs=None, k_tol=0.01,
-                 k_estimator=None, random_state=None, verbose=0):
+                 attribution_every=1, max_time=None, callback=None, dtype="float32",
+                 softmax_axis="class", task="auto", importance_history=False, n_repeats=1,
+                 n_jobs=None, k_tol=0.01, k_estimator=None, random_state=None, verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -242,6 +246,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.standardize = standardize
         self.attribution = attribution
+        self.attribution_every = attribution_every
         self.max_time = max_time
         self.callback = callback
         self.dtype = dtype
@@ -339,7 +344,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
                              max_time=self.max_time,
                              attribution=self.attribution or self.metric == "attr",
-                             keep_importance_history=self.importance_history)
+                             keep_importance_history=self.importance_history,
+                             attribution_every=self.attribution_every)
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)

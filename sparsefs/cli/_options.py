@@ -125,6 +125,9 @@ def training_options(func):
                      help="Which epochs' importance ranks the features (see the README)."),
         click.option("--lr", type=POSITIVE, default=C.LEARNING_RATE, show_default=True,
                      help="Adam learning rate."),
+        click.option("--attribution-every", type=POSITIVE_INT, default=1, show_default=True,
+                     help="Attribution on every k-th mini-batch only (cheaper with many "
+                          "classes; 1 is the paper's)."),
         click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
                      show_default=True,
                      help="'batch' reproduces the published code's batch-axis softmax (a bug; "

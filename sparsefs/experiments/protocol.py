@@ -22,7 +22,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
             epochs=C.EPOCHS, seed=0, l2=C.L2, batch_size=None, hidden=C.HIDDEN,
             update_every=C.UPDATE_EVERY, progress=None, max_time=None,
             importance=C.IMPORTANCE, learning_rate=C.LEARNING_RATE, softmax_axis="class",
-            score_variants=True, task="auto", importance_history=False):
+            score_variants=True, task="auto", importance_history=False, attribution_every=1):
     """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC (SVR
     and R^2 for a regression target).
 
@@ -51,6 +51,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     task : {"auto", "classification", "regression"}
         "regression" trains on the label values ``classes[y]`` as numbers; "auto" does so
         when they are non-integer numbers (scikit-learn's ``type_of_target``).
+    attribution_every : int
+        Attribution on every k-th mini-batch only (1: every batch, the paper's schedule).
     importance_history : bool
         Keep each epoch's importance in the record (``importance_history[metric]``, one list
         of d values per epoch); refused above ``IMPORTANCE_HISTORY_LIMIT`` values.
@@ -72,6 +74,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         batch_size=batch_size, l2=l2, update_every=update_every, importance=importance,
         learning_rate_init=learning_rate, softmax_axis=softmax_axis, standardize=False,
         max_time=max_time, task=task, importance_history=importance_history,
+        attribution_every=attribution_every,
         callback=progress, random_state=seed)
     sel.fit(X_tr, y_tr)
     train_seconds = sel.result_.seconds
@@ -84,6 +87,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         density=float(density) if method != "dense" else 1.0, l2=float(l2),
         hidden=[int(h) for h in hidden], batch_size=batch_size, importance=importance,
         learning_rate=float(learning_rate), softmax_axis=softmax_axis,
+        attribution_every=int(attribution_every) if attribution_every != 1 else None,
         **_dataset_fields(dataset, task),
         ranking=rankings[metric].tolist(), rankings={m: r.tolist() for m, r in rankings.items()},
         scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS},

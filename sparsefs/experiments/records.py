@@ -61,6 +61,7 @@ class RunRecord:
     importance: str | None = None
     learning_rate: float | None = None
     softmax_axis: str | None = None
+    attribution_every: int | None = None
     variants: dict | None = None
     sweep: dict | None = None
     best_epoch: int | None = None

@@ -109,16 +109,19 @@ class ImportanceAccumulator:
         self.before_published_best = zeros()
         self.published_best_epoch, self._published_best_loss = 0, np.inf
 
-    def add_batch(self, network, XT):
-        """Score the mini-batch of the last ``network.forward(XT)``, before the weights move."""
+    def add_batch(self, network, XT, attribution=True):
+        """Score the mini-batch of the last ``network.forward(XT)``, before the weights move;
+        ``attribution=False`` skips this batch's attribution (a cheaper schedule), so its
+        sums and ``last`` keep the batches that had it."""
         self.last["strength"][:] = 0
         neuron_strength(network, self.last["strength"])
-        if self.attribution:
+        if self.attribution and attribution:
             self.last["attr"][:] = 0
             neuron_attribution(network, XT, self.last["attr"])
             self.samples += XT.shape[1]
-        for m in METRICS:
-            self.epoch[m] += self.last[m]
+        self.epoch["strength"] += self.last["strength"]
+        if attribution:
+            self.epoch["attr"] += self.last["attr"]
 
     def end_epoch(self, epoch=None, val_loss=None):
         """Fold the epoch's sums into the running total.

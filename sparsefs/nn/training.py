@@ -45,6 +45,11 @@ class TrainConfig:
         Accumulate neuron attribution (costs about C backward passes per mini-batch).
     keep_importance_history : bool
         Keep every epoch's importance (epochs x d float32 per metric) in the result.
+    attribution_every : int
+        Compute attribution on every k-th mini-batch only (1, the paper's schedule: every
+        batch). Its cost is about C input-gradient passes per batch, so k divides the largest
+        share of a many-class fit; the guided rule, which steers on it, always takes every
+        batch.
     """
 
     method: str = _config.METHOD
@@ -57,6 +62,7 @@ class TrainConfig:
     max_time: float = None
     attribution: bool = True
     keep_importance_history: bool = False
+    attribution_every: int = 1
 
     def topology_rule(self):
         """The method's :class:`TopologyRule`, or None for the dense baseline."""
@@ -169,11 +175,12 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
         keep_history=config.keep_importance_history)
     stopping = EarlyStopping(config.patience)
     history = {k: [] for k in HISTORY_KEYS}
+    every = 1 if rule is not None and rule.needs_attribution else config.attribution_every
     zeta, stopped_by, epoch = config.zeta, "epochs", 0
     for epoch in range(1, config.epochs + 1):
         importance.start_epoch()
         train_loss, zeta = _run_epoch(network, X_tr, y_tr, train_rows, batch, total_steps,
-                                      rule, importance, counters, zeta, rng)
+                                      rule, importance, counters, zeta, rng, every)
         val_loss = train_loss
         if len(val_rows):
             val_loss = network.loss(X_val, y_val, rows=val_rows)
@@ -200,9 +207,10 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
 
 
 def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
-               rng):
-    """One pass over the rows ``train_rows`` of (X, y) in a random order; returns (mean
-    training loss, last zeta)."""
+               rng, attribution_every=1):
+    """One pass over the rows ``train_rows`` of (X, y) in a random order, with attribution on
+    every ``attribution_every``-th step (counted over the whole run); returns (mean training
+    loss, last zeta)."""
     n = len(train_rows)
     order = rng.permutation(n)
     loss_sum = 0.0
@@ -210,7 +218,8 @@ def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, 
         rows = train_rows[order[s:s + batch]]
         XT = network.batch_input(X, rows)
         network.forward(XT)
-        importance.add_batch(network, XT)  # before the step: scores of the weights that saw XT
+        # Before the step: the scores of the weights that saw XT.
+        importance.add_batch(network, XT, counters.steps % attribution_every == 0)
         if rule is not None and rule.needs_attribution:
             rule.observe(network, importance.last["attr"])
         loss_sum += network.backward(XT, y[rows]) * len(rows)
