@@ -25,7 +25,12 @@ SOLVERS = ("adam", "sgd")
 #: Floating types of weights and activations.
 DTYPES = ("float32", "float64")
 #: Classical baselines of the study: name -> the label its report uses.
-BASELINES = {"lasso": "Lasso", "mi": "MI", "extratrees": "ExtraTrees", "random": "Random"}
+BASELINES = {"lasso": "Lasso", "mi": "MI", "extratrees": "ExtraTrees", "random": "Random",
+             "extratrees500": "ExtraTrees-500", "lasso_cv": "Lasso-CV"}
+#: L1-logistic strengths ``lasso_cv`` chooses from, by cross-validation on the training part.
+LASSO_CV_CS = (0.01, 0.1, 1.0, 10.0)
+#: Folds of that cross-validation.
+LASSO_CV_FOLDS = 3
 
 # The paper's protocol (Atashgahi et al., 2024, Sec. 5 and its published code).
 METHOD = "set"

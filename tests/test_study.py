@@ -218,10 +218,30 @@ def test_baselines_rank_a_planted_feature_first(classes):
         ranking = rank_baseline(name, X, y, seed=3)
         assert sorted(ranking.tolist()) == list(range(d)), name
         assert np.array_equal(ranking, rank_baseline(name, X, y, seed=3)), name
-        if name in ("extratrees", "mi", "lasso"):
+        if name != "random":
             assert ranking[0] == 7, name
     with pytest.raises(InputError):
         rank_baseline("lassonet", X, y)
+
+
+def test_lasso_cv_takes_the_c_that_cross_validation_prefers():
+    import inspect
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    from sparsefs._config import LASSO_CV_CS
+    from sparsefs.experiments.baselines import _cv_l1_strength
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 40))
+    y = (X[:, 2] - X[:, 9] + 0.5 * rng.normal(size=90) > 0).astype(int)
+    folds = StratifiedKFold(3, shuffle=True, random_state=5)
+    new = inspect.signature(LogisticRegression).parameters["penalty"].default == "deprecated"
+    l1 = {"l1_ratio": 1.0} if new else {"penalty": "l1"}
+    acc = [cross_val_score(LogisticRegression(C=c, solver="liblinear", **l1), X, y,
+                           cv=folds).mean() for c in LASSO_CV_CS]
+    assert _cv_l1_strength(X, y, seed=5) == LASSO_CV_CS[int(np.argmax(acc))]
 
 
 # ---- the paper's numbers ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import __version__
-from .._config import BASELINES
+from .._config import BASELINES, LASSO_CV_CS, LASSO_CV_FOLDS
 from ..errors import InputError
 from ..nn.accounting import peak_rss_bytes
 from .evaluate import accuracy_sweep, svc_accuracy
@@ -29,10 +29,12 @@ def rank_baseline(name, X_train, y_train, seed=0, n_jobs=None):
 
     Parameters
     ----------
-    name : {"lasso", "mi", "extratrees", "random"}
+    name : {"lasso", "lasso_cv", "mi", "extratrees", "extratrees500", "random"}
         "lasso": L1-penalised logistic regression (C=1), score max |coef| over classes;
-        "mi": ``mutual_info_classif``; "extratrees": impurity importances of
-        ``ExtraTreesClassifier(n_estimators=100)``; "random": a seeded permutation.
+        "lasso_cv": the same with C chosen from ``LASSO_CV_CS`` by stratified
+        ``LASSO_CV_FOLDS``-fold cross-validated accuracy on the training part;
+        "mi": ``mutual_info_classif``; "extratrees" / "extratrees500": impurity importances
+        of ``ExtraTreesClassifier`` with 100 / 500 trees; "random": a seeded permutation.
     X_train : array or CSR matrix of shape (n_samples, n_features), already scaled
     y_train : ndarray of shape (n_samples,), int labels
     seed : int
@@ -54,6 +56,9 @@ def rank_baseline(name, X_train, y_train, seed=0, n_jobs=None):
     y_train = np.asarray(y_train)
     if name == "lasso":
         score = _l1_logistic_scores(X_train, y_train, seed)
+    elif name == "lasso_cv":
+        score = _l1_logistic_scores(X_train, y_train, seed, C=_cv_l1_strength(X_train, y_train,
+                                                                              seed))
     elif name == "mi":
         from sklearn.feature_selection import mutual_info_classif
 
@@ -61,21 +66,39 @@ def rank_baseline(name, X_train, y_train, seed=0, n_jobs=None):
     else:
         from sklearn.ensemble import ExtraTreesClassifier
 
-        trees = ExtraTreesClassifier(n_estimators=100, random_state=seed, n_jobs=n_jobs)
+        trees = ExtraTreesClassifier(n_estimators=500 if name == "extratrees500" else 100,
+                                     random_state=seed, n_jobs=n_jobs)
         score = trees.fit(X_train, y_train).feature_importances_
     # NaN scores (e.g. a constant column in MI) must sort last, not first
     score = np.nan_to_num(np.asarray(score, dtype=np.float64), nan=-np.inf)
     return np.argsort(-score, kind="stable")
 
 
-def _l1_logistic_scores(X, y, seed):
-    """(n_features,) max |coef| over classes of an L1 logistic regression with C=1.
+def _cv_l1_strength(X, y, seed):
+    """The C of ``LASSO_CV_CS`` whose L1 logistic regression has the best mean accuracy over
+    stratified folds of the training part (ties: the smaller C, the sparser model)."""
+    from sklearn.model_selection import StratifiedKFold
 
-    liblinear is exact and fast for L1 but binary only, so several classes are fitted one
-    versus rest; scikit-learn >= 1.8 spells the L1 penalty ``l1_ratio=1`` (``penalty`` is
-    deprecated there) and older versions ``penalty="l1"``.
-    """
+    folds = min(LASSO_CV_FOLDS, int(np.bincount(y).min()))
+    if folds < 2:
+        return 1.0  # a class with one sample: no fold can hold it out
+    split = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
+    X = X.tocsr() if sp.issparse(X) else X
     from sklearn.exceptions import ConvergenceWarning
+
+    best, best_c = -np.inf, LASSO_CV_CS[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for c in LASSO_CV_CS:
+            acc = np.mean([_l1_logistic(c, seed, len(np.unique(y[tr]))).fit(X[tr], y[tr])
+                           .score(X[va], y[va]) for tr, va in split])
+            if acc > best:
+                best, best_c = acc, c
+    return best_c
+
+
+def _l1_logistic(C, seed, n_classes):
+    """An unfitted L1 logistic regression (liblinear; one versus rest for several classes)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
 
@@ -83,10 +106,21 @@ def _l1_logistic_scores(X, y, seed):
         penalty = {"l1_ratio": 1.0}
     else:
         penalty = {"penalty": "l1"}
-    clf = LogisticRegression(C=1.0, solver="liblinear", max_iter=L1_MAX_ITER, random_state=seed,
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=L1_MAX_ITER, random_state=seed,
                              **penalty)
-    if len(np.unique(y)) > 2:
-        clf = OneVsRestClassifier(clf)
+    return OneVsRestClassifier(clf) if n_classes > 2 else clf
+
+
+def _l1_logistic_scores(X, y, seed, C=1.0):
+    """(n_features,) max |coef| over classes of an L1 logistic regression with strength C.
+
+    liblinear is exact and fast for L1 but binary only, so several classes are fitted one
+    versus rest; scikit-learn >= 1.8 spells the L1 penalty ``l1_ratio=1`` (``penalty`` is
+    deprecated there) and older versions ``penalty="l1"``.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    clf = _l1_logistic(C, seed, len(np.unique(y)))
     X = X.tocsr() if sp.issparse(X) else X
     with warnings.catch_warnings():
         # the ranking is all we need; an unconverged fit still orders the features usefully
