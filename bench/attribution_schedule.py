@@ -1,13 +1,13 @@
 """What the cheaper attribution schedule (attribution on every k-th mini-batch) costs and
 changes, against every batch (the paper's schedule), on many-class data sets.
 
-For each data set, seed and k: one ``run_job`` (SET at the paper's density, the paper's
-protocol otherwise), its training seconds, the attribution share of its training FLOPs, the
-SVC accuracy of the attribution top K on the network's validation rows and on the test split,
-and the overlap (Jaccard) of that top K with the same seed's every-batch top K.
+For each data set, seed and k: one ``run_job`` (SET at ``--density`` or the paper's density,
+the paper's protocol otherwise), its training seconds, the attribution share of its training
+FLOPs, the SVC accuracy of the attribution top K on the network's validation rows and on the
+test split, and the overlap (Jaccard) of that top K with the same seed's every-batch top K.
 
     python bench/attribution_schedule.py --datasets yale,coil20 --every 1,4,10 --seeds 0,1 \\
-        --data-dir ../shared/data --out bench/results/attribution_schedule
+        --density 0.2 --data-dir ../shared/data --out bench/results/attribution_schedule
 """
 
 import argparse
@@ -61,6 +61,8 @@ def main():
     p.add_argument("--every", default="1,4,10")
     p.add_argument("--seeds", default="0,1")
     p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--density", type=float, default=None,
+                   help="SET density [default: the paper's per data set, else 0.2]")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--out", default="bench/results/attribution_schedule")
     args = p.parse_args()
@@ -68,7 +70,7 @@ def main():
     rows = []
     for name in args.datasets.split(","):
         dataset = load_dataset(name, data_dir=args.data_dir)
-        density = paper_density(name, "set") or 0.2
+        density = args.density or paper_density(name, "set") or 0.2
         for seed in (int(s) for s in args.seeds.split(",")):
             for k in everies:
                 rows.append(_one(dataset, k, seed, density, args.epochs))
