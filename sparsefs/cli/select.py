@@ -92,6 +92,19 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
     chosen = sel.feature_order_[:sel._n_select(tb.n_features)]
     names = tb.feature_names or [f"x{j}" for j in range(tb.n_features)]
     record = _selection_record(sel, tb, chosen, names, seed).to_dict()
+    if output:
+        _write_selection(output, suffix, record, tb, chosen, names)
+    if as_json:
+        click.echo(json_text(record))
+    elif not quiet or not output:
+        click.echo(format_selection(sel, chosen, names))
+    if output and not quiet:
+        click.echo(f"wrote {output}", err=True)
+
+
+def _write_selection(output, suffix, record, tb, chosen, names):
+    """Write the selection in the format of ``suffix``: the record as JSON, the chosen
+    columns (and the labels) as CSV, or as svmlight."""
     if suffix in JSON:
         write_json_atomic(output, record)
     elif suffix in CSV:
@@ -99,14 +112,8 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
 
         write_selected_csv(output, tb.X, chosen, [names[j] for j in chosen],
                            tb.classes[tb.y], tb.target_name or "label")
-    elif suffix in SVMLIGHT:
+    else:
         _write_svmlight(output, tb, chosen, names)
-    if as_json:
-        click.echo(json_text(record))
-    elif not quiet or not output:
-        click.echo(format_selection(sel, chosen, names))
-    if output and not quiet:
-        click.echo(f"wrote {output}", err=True)
 
 
 def _target(tb, task):

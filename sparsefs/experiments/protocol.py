@@ -77,8 +77,6 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         attribution_every=attribution_every,
         callback=progress, random_state=seed)
     sel.fit(X_tr, y_tr)
-    train_seconds = sel.result_.seconds
-    net = sel.network_
     rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
     scores = {m: score(X_tr, y_tr, X_te, y_te, rankings[m][:k]) for m in METRICS}
     regression = task == "regression"
@@ -95,8 +93,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         learning_task=task,
         variants=score_all_variants(sel, X_tr, y_tr, X_te, y_te, k, score)
         if score_variants else None,
-        **_training_fields(sel), **resources(net, sel.result_.counters),
-        seconds={"train": train_seconds, "total": time.perf_counter() - t0},
+        **_training_fields(sel), **resources(sel.network_, sel.result_.counters),
+        seconds={"train": sel.result_.seconds, "total": time.perf_counter() - t0},
     )
 
 
