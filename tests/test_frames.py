@@ -51,3 +51,15 @@ def test_inside_pipeline_column_transformer_and_grid_search():
                         {"sparsefeatureselector__metric": ["attr", "strength"]}, cv=2)
     grid.fit(X[numeric], y)
     assert grid.best_score_ > 0.8
+
+
+def test_polars_output_keeps_the_names_and_values():
+    pl = pytest.importorskip("polars", reason="polars output needs polars (the test extra)")
+    X, y = _frame()
+    sel = SparseFeatureSelector(2, **SMALL).fit(X, y)
+    expected = np.asarray(sel.transform(X))
+    out = SparseFeatureSelector(2, **SMALL).set_output(transform="polars").fit(
+        pl.from_pandas(X), y.to_numpy()).transform(pl.from_pandas(X))
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == list(sel.get_feature_names_out())
+    np.testing.assert_array_equal(out.to_numpy(), expected)
