@@ -71,6 +71,30 @@ class RegressionTargets:
         return (self.values - self.mean) / self.scale
 
 
+def label_task(task, classes, codes, name):
+    """(task, y) for labels read from a file as ``classes[codes]`` (what the data readers give).
+
+    "regression" needs numeric labels and returns their values as float64; "auto" decides on
+    the values with :func:`resolve_task`; classification returns the int codes. Asking for
+    classification of non-integer numbers (a continuous target) is refused, not turned into
+    one class per distinct value.
+    """
+    from .errors import InputError
+
+    numeric = classes.dtype.kind in "iuf"
+    values = classes[codes]
+    if task == "regression" and not numeric:
+        raise InputError(f"The labels of {name} are not numbers, so they cannot be a "
+                         "regression target; drop --task regression or give numeric labels.")
+    continuous = numeric and resolve_task("auto", values) == "regression"
+    if task == "classification" and continuous:
+        raise InputError(f"The labels of {name} are non-integer numbers, a continuous target, "
+                         "so they cannot be classes; use --task regression (or auto).")
+    if task == "regression" or (task == "auto" and continuous):
+        return "regression", values.astype(np.float64)
+    return "classification", codes
+
+
 def make_targets(task, y):
     """The target handler of ``task`` ("classification" or "regression") for y."""
     return RegressionTargets(y) if task == "regression" else ClassTargets(y)

@@ -127,3 +127,19 @@ def test_shell_completion_script_is_generated():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and "_SPARSEFS_COMPLETE" in out.stdout, out.stderr
+
+
+def test_classification_of_a_continuous_target_is_refused(friedman_csv, tmp_path):
+    res = CliRunner().invoke(main, ["train", "--data", str(friedman_csv), "--target", "price",
+                                    "--task", "classification", *SMALL, "-o",
+                                    str(tmp_path / "r.json")])
+    assert res.exit_code == 1 and "continuous target" in res.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_select_on_a_regression_target(friedman_csv, tmp_path):
+    out = tmp_path / "sel.json"
+    invoke("select", friedman_csv, "--target", "price", "--k", "5", *SMALL, "-o", out)
+    rec = json.loads(out.read_text())
+    assert rec["learning_task"] == "regression" and "n_classes" not in rec
+    assert len(set(rec["selected"]) & {0, 1, 2, 3, 4}) >= 3, rec["selected"]

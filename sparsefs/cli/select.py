@@ -70,7 +70,9 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
     tb = load_table(data, data_dir=data_dir, target=target)
     check_training_args(hidden, k, tb.n_features)
     k = k or tb.k
-    y = _target(tb, task)
+    from .._targets import label_task
+
+    y = label_task(task, tb.classes, tb.y, tb.name)[1]
     # Standard scaling is folded into the selector's mini-batch gathers, so X (a memory map
     # too) is never copied; other rules (min-max images) are applied to a copy first.
     standardize = tb.scaling == "standard"
@@ -114,23 +116,6 @@ def _write_selection(output, suffix, record, tb, chosen, names):
                            tb.classes[tb.y], tb.target_name or "label")
     else:
         _write_svmlight(output, tb, chosen, names)
-
-
-def _target(tb, task):
-    """The labels ``select`` fits on: the table's class codes, or its label values as numbers
-    for a regression target (``--task regression``, or "auto" on non-integer numbers)."""
-    import numpy as np
-
-    from .._targets import resolve_task
-
-    numeric = tb.classes.dtype.kind in "iuf"
-    values = tb.classes[tb.y]
-    if task == "regression" and not numeric:
-        raise InputError(f"The labels of {tb.name} are not numbers, so they cannot be a "
-                         "regression target; drop --task regression or give numeric labels.")
-    if numeric and resolve_task(task, values) == "regression":
-        return values.astype(np.float64)
-    return tb.y
 
 
 def _write_svmlight(output, tb, chosen, names):

@@ -100,20 +100,12 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
 
 def _targets(dataset, task):
     """(task, y_train, y_test): class codes, or the label values as float64 for regression."""
-    from .._targets import resolve_task
+    from .._targets import label_task
 
-    values = dataset.classes[dataset.y_train]
-    task = resolve_task(task, values) if values.dtype.kind in "iuf" else (
-        "classification" if task == "auto" else task)
+    task, y_train = label_task(task, dataset.classes, dataset.y_train, dataset.name)
     if task == "classification":
-        return task, dataset.y_train, dataset.y_test
-    if dataset.classes.dtype.kind not in "iuf":
-        from ..errors import InputError
-
-        raise InputError(f"The labels of {dataset.name} are not numbers, so they cannot be a "
-                         "regression target; drop --task regression or give numeric labels.")
-    return (task, values.astype(np.float64),
-            dataset.classes[dataset.y_test].astype(np.float64))
+        return task, y_train, dataset.y_test
+    return task, y_train, dataset.classes[dataset.y_test].astype(np.float64)
 
 
 def _dataset_fields(dataset, task="classification"):
