@@ -7,6 +7,7 @@ import click
 
 from .. import _config as C
 from ..errors import InputError
+from ._config_file import config_option
 
 METHODS = click.Choice(C.METHODS, case_sensitive=False)
 POSITIVE_INT = click.IntRange(min=1)
@@ -60,8 +61,6 @@ def fails_cleanly(func):
 
 def common(func):
     """Options every training command has: --seed, --quiet, --json, --output, --config."""
-    from ._config_file import config_option
-
     func = click.option("--output", "-o", type=click.Path(dir_okay=False),
                         help="Write the result as JSON to this file (atomically).")(func)
     func = click.option("--json", "as_json", is_flag=True,
