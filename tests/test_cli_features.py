@@ -143,3 +143,14 @@ def test_select_on_a_regression_target(friedman_csv, tmp_path):
     rec = json.loads(out.read_text())
     assert rec["learning_task"] == "regression" and "n_classes" not in rec
     assert len(set(rec["selected"]) & {0, 1, 2, 3, 4}) >= 3, rec["selected"]
+
+
+def test_a_very_large_first_layer_is_announced_before_training(monkeypatch):
+    import sparsefs.cli.progress as progress
+
+    # madelon's 500 inputs x 32 hidden units x density 0.2 = 3,200 weights, above this limit
+    monkeypatch.setattr(progress, "LARGE_FIRST_LAYER", 1000)
+    args = ["train", "--epochs", "1", "--hidden", "32,8"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0 and "the first layer will hold 3,200 weights" in res.stderr
+    assert "Note:" not in CliRunner().invoke(main, [*args, "-q"]).stderr

@@ -77,3 +77,21 @@ def compile_notice(quiet, stream=None):
         stream.write("First run: compiling the Numba kernels (10-20 s, once; cached "
                      "for later runs)...\n")
         stream.flush()
+
+
+#: First-layer weights above which ``size_notice`` speaks up (at ~25 bytes per stored weight
+#: with Adam, 1e8 weights are about 2.5 GB).
+LARGE_FIRST_LAYER = 100_000_000
+
+
+def size_notice(n_features, hidden, density, method, quiet, stream=None):
+    """Warn, before training, when the first layer will be very large: the default density
+    (0.2) suits hundreds to thousands of inputs, not a million."""
+    weights = n_features * hidden[0] * (1.0 if method == "dense" else density)
+    if quiet or weights < LARGE_FIRST_LAYER:
+        return
+    stream = stream or sys.stderr
+    stream.write(f"Note: the first layer will hold {weights:,.0f} weights (about "
+                 f"{weights * 25 / 1e9:.0f} GB with Adam); for {n_features:,} inputs try "
+                 f"--density {max(0.001, 2e7 / (n_features * hidden[0])):.3g}.\n")
+    stream.flush()

@@ -58,7 +58,7 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
     from .._selector import SparseFeatureSelector
     from ..data.load import load_table
     from ..data.scaling import fit_scale
-    from .progress import EpochProgress, compile_notice
+    from .progress import EpochProgress, compile_notice, size_notice
 
     hidden_sizes = check_training_args(hidden)
     suffix = Path(output).suffix.lower() if output else None
@@ -78,6 +78,7 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
     standardize = tb.scaling == "standard"
     X = tb.X if standardize else fit_scale(tb.X, tb.X[:1], tb.scaling)[0]
     compile_notice(quiet)
+    size_notice(tb.n_features, hidden_sizes, density, method.lower(), quiet)
     bar = EpochProgress(epochs, quiet=quiet)
     try:
         sel = SparseFeatureSelector(

@@ -39,7 +39,7 @@ def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, i
     """
     from ..data import load_dataset
     from ..experiments.protocol import run_job
-    from .progress import EpochProgress, compile_notice
+    from .progress import EpochProgress, compile_notice, size_notice
 
     hidden_sizes = check_training_args(hidden)
     if output:
@@ -51,6 +51,7 @@ def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, i
                          f"epochs, above the limit of {C.IMPORTANCE_HISTORY_LIMIT:,} values; "
                          "lower --epochs or drop --history.")
     compile_notice(quiet)
+    size_notice(dataset.n_features, hidden_sizes, density, method.lower(), quiet)
     bar = EpochProgress(epochs, quiet=quiet)
     try:
         result = run_job(dataset, method=method.lower(), density=density, metric=metric.lower(),
