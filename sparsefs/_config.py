@@ -7,9 +7,10 @@ standard library: the CLI reads this before numpy loads.
 
 #: Training methods: dynamic sparse training rules, and the dense baseline. "guided" is SET
 #: whose first layer regrows where the running attribution is high (nn/topology/grow.py).
-METHODS = ("set", "rigl", "guided", "dense")
+#: "guided-prune" is the guided rule with input pruning (nn/topology/inputs.py).
+METHODS = ("set", "rigl", "guided", "guided-prune", "dense")
 #: The methods whose networks are sparse (they take a density and a topology rule).
-SPARSE_METHODS = ("set", "rigl", "guided")
+SPARSE_METHODS = ("set", "rigl", "guided", "guided-prune")
 #: Importance metrics: neuron attribution, neuron strength (the paper's "QS").
 METRICS = ("attr", "strength")
 #: How the per-mini-batch importance is accumulated. "sum_to_best":
@@ -56,6 +57,17 @@ ZETA = 0.3
 ZETA_END = 0.005
 UPDATE_EVERY = 10
 PATIENCE = 50
+#: The guided rule's running attribution: decay per mini-batch of its moving average, and the
+#: share of regrowth probability spread uniformly over the inputs (so none is starved).
+GUIDED_DECAY = 0.9
+GUIDED_FLOOR = 0.2
+#: Input pruning ("guided-prune"): each epoch the bottom PRUNE_FRACTION of the active inputs
+#: by running attribution get a strike; PRUNE_PATIENCE strikes in a row prune an input. The
+#: floor is PRUNE_FLOOR_PER_K x the K to select, and never below PRUNE_MIN_INPUTS.
+PRUNE_FRACTION = 0.2
+PRUNE_PATIENCE = 3
+PRUNE_FLOOR_PER_K = 5
+PRUNE_MIN_INPUTS = 100
 VALIDATION_FRACTION = 0.2
 N_FEATURES_TO_SELECT = 100
 
@@ -73,6 +85,13 @@ K_SWEEP = (25, 50, 75, 100, 200)
 def resolve_importance(importance, metric):
     """The variant ``importance`` means for ``metric``: itself, or the metric's "auto" choice."""
     return AUTO_IMPORTANCE[metric] if importance == "auto" else importance
+
+
+def prune_floor(k, n_features):
+    """Fewest inputs "guided-prune" leaves active: PRUNE_FLOOR_PER_K x K (K unknown, as for
+    "auto": a tenth of the features), at least PRUNE_MIN_INPUTS, at most every feature."""
+    want = PRUNE_FLOOR_PER_K * k if k else n_features // 10
+    return int(min(n_features, max(PRUNE_MIN_INPUTS, want)))
 
 
 def default_batch_size(n_samples):

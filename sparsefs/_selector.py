@@ -45,11 +45,14 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         "auto" chooses it after training: the smallest K on a geometric grid whose top-K
         features score, with ``k_estimator`` trained on the network's training rows, within
         ``k_tol`` of the best score on its validation rows.
-    method : {"set", "rigl", "guided", "dense"}, default="set"
+    method : {"set", "rigl", "guided", "guided-prune", "dense"}, default="set"
         Dynamic sparse training rule, or the dense baseline. "guided" is SET whose first layer
         regrows its connections at inputs drawn with probability growing with their running
         attribution (an average over mini-batches, decay 0.9, with 20% of the probability
-        spread uniformly); it computes attribution on every mini-batch.
+        spread uniformly); it computes attribution on every mini-batch. "guided-prune" adds
+        input pruning: at each epoch's end the 20% of active inputs lowest in running
+        attribution get a strike, and three strikes in a row remove every weight of that
+        input, which is then no longer gathered; at least max(100, 5 K) inputs stay.
     density : float in (0, 1], default=0.2
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"
@@ -346,7 +349,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              max_time=self.max_time,
                              attribution=self.attribution or self.metric == "attr",
                              keep_importance_history=self.importance_history,
-                             attribution_every=self.attribution_every)
+                             attribution_every=self.attribution_every,
+                             prune_min_inputs=C.prune_floor(self._n_select_known(d), d))
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)
@@ -378,6 +382,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         if isinstance(n, numbers.Integral):
             return int(n)
         return max(1, int(round(n * n_features)))
+
+    def _n_select_known(self, n_features):
+        """K before training, or None while "auto" has not chosen it."""
+        return None if self.n_features_to_select == "auto" else self._n_select(n_features)
 
     def _seed(self):
         rs = self.random_state

@@ -13,7 +13,8 @@ CITATION = ("Atashgahi, Liu, Pechenizkiy, Veldhuis, Mocanu, van der Schaar, \"Un
             "Power of Sparse Neural Networks for Feature Selection\", ECAI 2024, arXiv:2408.04583")
 PAPER_CSV = Path(__file__).parents[1] / "data" / "files" / "paper_results.csv"
 METRIC_LABEL = {"strength": "QS", "attr": "Attr", "score": ""}
-METHOD_LABEL = {"dense": "Dense", "set": "SET", "rigl": "RigL", "guided": "Guided", **BASELINES}
+METHOD_LABEL = {"dense": "Dense", "set": "SET", "rigl": "RigL", "guided": "Guided",
+                "guided-prune": "Guided-Prune", **BASELINES}
 #: The paper's Table 6 columns in its order: (method, metric, label).
 COLUMNS = [(m, x, f"{METHOD_LABEL[m]}-{METRIC_LABEL[x]}")
            for m in ("dense", "set", "rigl") for x in ("strength", "attr")]

@@ -14,6 +14,8 @@ per optimizer step: ``flops_per_weight * (nnz + n_out)`` (biases included; see
 :attr:`Optimizer.flops_per_weight`);
 per topology update: ``nnz`` for the magnitude partition (SET and RigL), plus for RigL
 ``2 n_in n_out batch`` for the dense gradient of the mini-batch.
+Each ``nnz`` is the layer's at the time: the training loop sums nnz x samples per phase
+(``Counters.work``), so a first layer that input pruning shrinks is counted exactly.
 This module is the one place the convention lives: the CLI, the study and ``bench/`` all call it.
 The dense network of the same shape is counted with ``nnz = n_in n_out`` and no topology updates.
 """
@@ -31,7 +33,8 @@ def training_flops(shapes, nnz, counters, optimizer, n_classes):
     ----------
     shapes : list of (n_in, n_out)
     nnz : list of int
-        Stored weights per layer (constant during SET/RigL training).
+        Stored weights per layer at the end (used for every phase when the counters hold no
+        per-layer ``work``, i.e. when nnz was constant).
     counters : sparsefs.nn.training.Counters
     optimizer : Optimizer
     n_classes : int
@@ -40,26 +43,38 @@ def training_flops(shapes, nnz, counters, optimizer, n_classes):
     -------
     dict with ``forward``, ``backward``, ``update``, ``topology``, ``attribution``, ``total``.
     """
-    total_nnz = sum(nnz)
-    back_nnz = 2 * total_nnz + 2 * (total_nnz - nnz[0])
-    fwd = 2 * total_nnz * (counters.train_samples + counters.eval_samples)
-    bwd = back_nnz * counters.train_samples
-    params = total_nnz + sum(n_out for _, n_out in shapes)
-    upd = optimizer.flops_per_weight * params * counters.steps
+    work = counters.work or constant_work(nnz, counters)
+
+    def phase(name, layers=slice(None)):
+        return sum(work.get(name, [0] * len(nnz))[layers])
+
+    fwd = 2 * (phase("train") + phase("eval"))
+    bwd = 2 * phase("train") + 2 * phase("train", slice(1, None))
+    upd = optimizer.flops_per_weight * (phase("step") + counters.steps * sum(b for _, b in shapes))
     # Full layers (ERK may make a small one dense) are never pruned or regrown.
-    sparse = [((a, b), z) for (a, b), z in zip(shapes, nnz) if z < a * b]
-    topo = (counters.topology_updates * sum(z for _, z in sparse)
-            + 2 * counters.topology_grad_samples * sum(a * b for (a, b), _ in sparse))
-    attr = 2 * n_classes * total_nnz * counters.attribution_samples
+    sparse = [k for k, ((a, b), z) in enumerate(zip(shapes, nnz)) if z < a * b]
+    updates = work.get("update", [0] * len(nnz))
+    topo = (sum(updates[k] for k in sparse)
+            + 2 * counters.topology_grad_samples * sum(shapes[k][0] * shapes[k][1] for k in sparse))
+    attr = 2 * n_classes * phase("attribution")
     out = {"forward": fwd, "backward": bwd, "update": upd, "topology": topo, "attribution": attr}
     out = {k: int(v) for k, v in out.items()}
     out["total"] = sum(out.values())
     return out
 
 
+def constant_work(nnz, counters):
+    """``Counters.work`` of a run whose layers kept ``nnz`` stored weights throughout."""
+    per = {"train": counters.train_samples, "eval": counters.eval_samples,
+           "attribution": counters.attribution_samples, "step": counters.steps,
+           "update": counters.topology_updates}
+    return {name: [int(z) * int(count) for z in nnz] for name, count in per.items()}
+
+
 def dense_training_flops(shapes, counters, optimizer, n_classes):
     """FLOPs of the dense network of the same shape processing the same samples."""
-    dense = Counters(**{**vars(counters), "topology_updates": 0, "topology_grad_samples": 0})
+    dense = Counters(**{**vars(counters), "topology_updates": 0, "topology_grad_samples": 0,
+                        "work": {}})
     return training_flops(shapes, [a * b for a, b in shapes], dense, optimizer, n_classes)
 
 

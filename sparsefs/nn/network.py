@@ -39,8 +39,10 @@ class MLP:
         self.dtype = self.layers[0].dtype
         self.loss_fn = loss or ClassSoftmaxCE()
         self._capacity, self._views = 0, {}
+        self._flat = self._flat_grads = None
         self._logits = {}
         self.input_scaling = None
+        self.gathered_inputs = None
 
     @property
     def n_features(self):
@@ -68,7 +70,9 @@ class MLP:
         """
         if batch > self._capacity:
             widths = [self.n_features, *(layer.n_out for layer in self.layers)]
-            self._flat = [np.empty(w * batch, dtype=self.dtype) for w in widths]
+            # Zeros, not empty: inputs left out of the gather (set_gathered_inputs) stay 0.
+            self._flat = [np.zeros(widths[0] * batch, dtype=self.dtype),
+                          *(np.empty(w * batch, dtype=self.dtype) for w in widths[1:])]
             self._flat_grads = [np.empty(w * batch, dtype=self.dtype) for w in widths[1:]]
             self._capacity, self._views = batch, {}
         if batch not in self._views:
@@ -103,12 +107,36 @@ class MLP:
         mean = None if mean is None else np.ascontiguousarray(mean, dtype=np.float64)
         self.input_scaling = (mean, scale, 1.0 / scale)
 
+    def set_gathered_inputs(self, cols):
+        """Gather only the features ``cols`` (sorted ints) of a dense X from now on; None
+        gathers all. For inputs that hold no first-layer weight (pruned ones): their rows of
+        the input block are never read, so they are left at 0. A CSR X is gathered whole (its
+        gather costs its stored entries, whatever the first layer holds)."""
+        if cols is not None:
+            cols = np.ascontiguousarray(cols, dtype=np.int64)
+            if len(cols) == self.n_features:
+                cols = None
+        if cols is not None or self.gathered_inputs is not None:
+            for flat in (self._flat or [])[:1]:
+                flat[:] = 0  # rows gathered before and not now must not keep stale values
+        self.gathered_inputs = cols
+
     def batch_input(self, X, rows):
         """Rows ``rows`` of X (n, d), dense or CSR, as the feature-major input (d, batch),
-        standardized on the way when :meth:`set_input_scaling` was called."""
+        standardized on the way when :meth:`set_input_scaling` was called; only the
+        features of :meth:`set_gathered_inputs` when it was."""
         xt = self.buffers(len(rows))[0]
         rows = np.asarray(rows, dtype=np.int64)
         scaling = self.input_scaling
+        cols = self.gathered_inputs
+        if cols is not None and not sp.issparse(X):
+            if scaling is None:
+                products.gather_rows_t_cols(X, rows, cols, xt)
+            elif scaling[0] is None:
+                raise ValueError("this network scales sparse input only; give X as CSR")
+            else:
+                products.gather_rows_t_scaled_cols(X, rows, cols, scaling[0], scaling[1], xt)
+            return xt
         if sp.issparse(X):
             if scaling is None:
                 products.gather_csr_rows_t(X.indptr, X.indices, X.data, rows, xt)

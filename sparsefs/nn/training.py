@@ -50,6 +50,8 @@ class TrainConfig:
         batch). Its cost is about C input-gradient passes per batch, so k divides the largest
         share of a many-class fit; the guided rule, which steers on it, always takes every
         batch.
+    prune_min_inputs : int
+        "guided-prune" only: the fewest inputs input pruning leaves active.
     """
 
     method: str = _config.METHOD
@@ -63,11 +65,13 @@ class TrainConfig:
     attribution: bool = True
     keep_importance_history: bool = False
     attribution_every: int = 1
+    prune_min_inputs: int = _config.PRUNE_MIN_INPUTS
 
     def topology_rule(self):
         """The method's :class:`TopologyRule`, or None for the dense baseline."""
+        extra = {"min_inputs": self.prune_min_inputs} if self.method == "guided-prune" else {}
         return make_rule(self.method, zeta=self.zeta, zeta_end=self.zeta_end,
-                         update_every=self.update_every)
+                         update_every=self.update_every, **extra)
 
 
 @dataclass
@@ -75,7 +79,10 @@ class Counters:
     """What the run processed, for FLOP accounting: samples, steps, topology updates.
 
     ``topology_grad_samples`` counts the mini-batch samples whose dense gradient a grow rule
-    formed (RigL), ``attribution_samples`` those attribution was computed on.
+    formed (RigL), ``attribution_samples`` those attribution was computed on. ``work[phase]``
+    holds, per layer, the sum over that phase's samples (or steps, or updates) of the layer's
+    stored weights at the time, so FLOPs stay exact when input pruning shrinks a layer; phases
+    are "train", "eval", "attribution" (per sample), "step" and "update" (per event).
     """
 
     train_samples: int = 0
@@ -84,6 +91,13 @@ class Counters:
     attribution_samples: int = 0
     topology_updates: int = 0
     topology_grad_samples: int = 0
+    work: dict = field(default_factory=dict)
+
+    def add_work(self, phase, network, count):
+        """Add ``count`` x each layer's current nnz to ``work[phase]`` (a list per layer)."""
+        acc = self.work.setdefault(phase, [0] * len(network.layers))
+        for k, layer in enumerate(network.layers):
+            acc[k] += int(layer.nnz) * int(count)
 
 
 @dataclass
@@ -185,6 +199,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
         if len(val_rows):
             val_loss = network.loss(X_val, y_val, rows=val_rows)
             counters.eval_samples += len(val_rows)
+            counters.add_work("eval", network, len(val_rows))
         importance.end_epoch(epoch, val_loss)
         row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
@@ -193,10 +208,14 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
             history[k].append(v)
         if stopping.observe(network, epoch, val_loss):
             importance.mark_best()
+        if rule is not None:
+            rule.end_epoch(network, epoch)
         stopped_by = _stop_reason(row, stopping, config, progress)
         if stopped_by != "epochs":
             break
     stopping.restore(network)
+    if rule is not None:
+        rule.finish(network)
     network.release_buffers()
     counters.attribution_samples = importance.samples
     return TrainResult(network=network, history=history, best_epoch=stopping.best_epoch,
@@ -219,13 +238,19 @@ def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, 
         XT = network.batch_input(X, rows)
         network.forward(XT)
         # Before the step: the scores of the weights that saw XT.
+        seen = importance.samples
         importance.add_batch(network, XT, counters.steps % attribution_every == 0)
+        if importance.samples > seen:
+            counters.add_work("attribution", network, importance.samples - seen)
         if rule is not None and rule.needs_attribution:
             rule.observe(network, importance.last["attr"])
+        counters.add_work("train", network, len(rows))
+        counters.add_work("step", network, 1)
         loss_sum += network.backward(XT, y[rows]) * len(rows)
         counters.train_samples += len(rows)
         counters.steps += 1
         if rule is not None and rule.due(counters.steps):
+            counters.add_work("update", network, 1)
             zeta = rule.update(network, XT, counters.steps, total_steps, rng)
             counters.topology_updates += 1
             if rule.grow.needs_gradient:

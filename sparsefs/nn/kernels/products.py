@@ -150,6 +150,37 @@ def gather_rows_t_scaled(X, rows, mean, scale, out):
                 out[i, k] = (np.float64(src[i]) - mean[i]) / scale[i]
 
 
+@njit(parallel=True, cache=True)
+def gather_rows_t_cols(X, rows, cols, out):
+    """``out[cols, k] = X[rows[k], cols]``: :func:`gather_rows_t` of the features ``cols``
+    (sorted int64) only; the other rows of ``out`` (d, batch) are not touched. Pruned inputs
+    are not read at all."""
+    m = cols.shape[0]
+    for blk in prange((m + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
+        c0 = blk * _GATHER_BLOCK
+        c1 = min(m, c0 + _GATHER_BLOCK)
+        for k in range(rows.shape[0]):
+            src = X[rows[k]]
+            for c in range(c0, c1):
+                i = cols[c]
+                out[i, k] = src[i]
+
+
+@njit(parallel=True, cache=True)
+def gather_rows_t_scaled_cols(X, rows, cols, mean, scale, out):
+    """:func:`gather_rows_t_scaled` of the features ``cols`` only (see
+    :func:`gather_rows_t_cols`)."""
+    m = cols.shape[0]
+    for blk in prange((m + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
+        c0 = blk * _GATHER_BLOCK
+        c1 = min(m, c0 + _GATHER_BLOCK)
+        for k in range(rows.shape[0]):
+            src = X[rows[k]]
+            for c in range(c0, c1):
+                i = cols[c]
+                out[i, k] = (np.float64(src[i]) - mean[i]) / scale[i]
+
+
 @njit(cache=True)
 def gather_csr_rows_t_scaled(indptr, indices, data, rows, inv_scale, out):
     """:func:`gather_csr_rows_t` with each stored value multiplied by ``inv_scale`` of its

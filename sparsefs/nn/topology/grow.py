@@ -8,7 +8,9 @@ A just-dropped position is empty again and may come back, at zero, as in RigL.
 
 import numpy as np
 
+from ... import _config as C
 from ..kernels import topology as topology_kernels
+from .inputs import InputPruning
 from .positions import occupied_by, random_keys, weighted_keys
 
 #: Size of one block of RigL's dense gradient (the extra memory of the update besides the
@@ -55,38 +57,64 @@ class AttributionGrow:
 
     The running attribution is an exponential moving average over mini-batches (``decay``
     per batch) of the scores the training loop passes to :meth:`observe`. A ``floor`` share
-    of the probability is spread uniformly, so every input keeps a chance to be tried.
+    of the probability is spread uniformly over the active inputs, so every input keeps a
+    chance to be tried. With ``prune_inputs``, :class:`~sparsefs.nn.topology.inputs.InputPruning`
+    removes inputs whose running attribution stays low at the end of each epoch.
     """
 
     name = "attribution"
     needs_gradient = False
 
-    def __init__(self, decay=0.9, floor=0.2):
+    def __init__(self, decay=C.GUIDED_DECAY, floor=C.GUIDED_FLOOR, prune_inputs=False,
+                 min_inputs=C.PRUNE_MIN_INPUTS):
         self.decay, self.floor = float(decay), float(floor)
-        self.ema, self._first = None, None
+        self.prune_inputs, self.min_inputs = bool(prune_inputs), int(min_inputs)
+        self.ema, self._first, self.pruning = None, None, None
 
     def observe(self, network, attribution):
         """Fold one mini-batch's attribution (n_features,) into the running average."""
         self._first = network.layers[0]
         if self.ema is None:
             self.ema = np.array(attribution, dtype=np.float64)
+            if self.prune_inputs:
+                self.pruning = InputPruning(len(self.ema), min_inputs=self.min_inputs)
         else:
             self.ema *= self.decay
             self.ema += (1.0 - self.decay) * attribution
 
     def row_weights(self):
-        """Probability (n_features,) of each input as the start of a new first-layer weight."""
-        n = len(self.ema)
-        total = self.ema.sum()
-        share = self.ema / total if total > 0 else np.full(n, 1.0 / n)
-        w = (1.0 - self.floor) * share + self.floor / n
+        """Probability (n_features,) of each input as the start of a new first-layer weight;
+        0 for a pruned input."""
+        active = np.ones(len(self.ema), dtype=bool) if self.pruning is None else self.pruning.active
+        ema = np.where(active, self.ema, 0.0)
+        total, n = ema.sum(), int(active.sum())
+        share = ema / total if total > 0 else active / n
+        w = (1.0 - self.floor) * share + self.floor * active / n
         return w / w.sum()
 
     def __call__(self, layer, keep, count, rng, XT=None, GT=None):
         if layer is not self._first or self.ema is None:
             return RandomGrow()(layer, keep, count, rng)
+        occupied, n_taken = occupied_by(layer, keep), int(keep.sum())
+        if self.pruning is not None:
+            occupied, n_extra = self.pruning.occupied(layer.n_out, occupied)
+            n_taken += n_extra
         return weighted_keys(layer.n_in, layer.n_out, count, self.row_weights(), rng,
-                             occupied_by(layer, keep), n_taken=int(keep.sum()))
+                             occupied, n_taken=n_taken)
+
+    def end_epoch(self, network, epoch):
+        """Prune the inputs that are due (input pruning on, attribution seen)."""
+        if self.pruning is None:
+            return
+        rows = self.pruning.due(self.ema)
+        self.pruning.prune(network, rows, epoch)
+        self.ema[rows] = 0.0
+
+    def finish(self, network):
+        """After the best epoch's network is restored (it may hold inputs pruned later):
+        gather exactly the inputs that hold weights."""
+        if self.pruning is not None:
+            network.set_gathered_inputs(np.flatnonzero(np.diff(network.layers[0].indptr)))
 
 
 def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):

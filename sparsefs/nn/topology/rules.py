@@ -7,6 +7,7 @@ it never looks at the method's name.
 
 from dataclasses import dataclass, field
 
+from ... import _config as C
 from .grow import AttributionGrow, GradientGrow, RandomGrow
 from .prune import MagnitudePrune
 from .schedule import CosineDrop
@@ -44,6 +45,16 @@ class TopologyRule:
         """Pass one mini-batch's attribution (n_features,) to a grow rule that reads it."""
         if self.needs_attribution:
             self.grow.observe(network, attribution)
+
+    def end_epoch(self, network, epoch):
+        """End of an epoch: a grow rule with input pruning prunes inputs now."""
+        if hasattr(self.grow, "end_epoch"):
+            self.grow.end_epoch(network, epoch)
+
+    def finish(self, network):
+        """End of training, after the best epoch's network is restored."""
+        if hasattr(self.grow, "finish"):
+            self.grow.finish(network)
 
     def update(self, network, XT, step, total_steps, rng):
         """Prune and regrow each layer of ``network`` after the step on the batch XT (d, batch).
@@ -85,15 +96,24 @@ def rigl_rule(zeta=0.3, zeta_end=0.005, update_every=10):
                         update_every)
 
 
-def guided_rule(zeta=0.3, zeta_end=0.005, update_every=10):
+def guided_rule(zeta=0.3, zeta_end=0.005, update_every=10, prune_inputs=False,
+                min_inputs=C.PRUNE_MIN_INPUTS):
     """Attribution-guided SET: magnitude prune; the first layer regrows where the running
-    attribution is high (with a uniform floor), the other layers at random."""
-    return TopologyRule(MagnitudePrune(), AttributionGrow(), CosineDrop(zeta, zeta_end),
-                        update_every)
+    attribution is high (with a uniform floor), the other layers at random. With
+    ``prune_inputs``, inputs whose running attribution stays low are pruned
+    (:class:`~sparsefs.nn.topology.inputs.InputPruning`), down to ``min_inputs``."""
+    grow = AttributionGrow(prune_inputs=prune_inputs, min_inputs=min_inputs)
+    return TopologyRule(MagnitudePrune(), grow, CosineDrop(zeta, zeta_end), update_every)
+
+
+def guided_prune_rule(zeta=0.3, zeta_end=0.005, update_every=10, min_inputs=C.PRUNE_MIN_INPUTS):
+    """The guided rule with input pruning on ("guided-prune")."""
+    return guided_rule(zeta, zeta_end, update_every, True, min_inputs)
 
 
 #: Topology rules by method name; "dense" has none.
-RULES = {"set": set_rule, "rigl": rigl_rule, "guided": guided_rule}
+RULES = {"set": set_rule, "rigl": rigl_rule, "guided": guided_rule,
+         "guided-prune": guided_prune_rule}
 
 
 def make_rule(method, **params):
