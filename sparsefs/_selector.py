@@ -13,12 +13,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
 from ._choose_k import choose_k, default_k_estimator
-from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS, TASKS
+from ._ranking import rank_features
+from ._selector_params import PARAMETER_CONSTRAINTS
 from ._stability import (
     combine_scores,
     nogueira_stability,
@@ -29,7 +29,7 @@ from ._stability import (
 from ._targets import make_targets, resolve_task
 from .data.scaling import network_input
 from .data.splits import split_train_validation
-from .nn.losses import SOFTMAX_AXES, make_loss
+from .nn.losses import make_loss
 from .nn.network import build_mlp
 from .nn.optim import Optimizer
 from .nn.training import TrainConfig, train_mlp
@@ -46,13 +46,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         features score, with ``k_estimator`` trained on the network's training rows, within
         ``k_tol`` of the best score on its validation rows.
     method : {"set", "rigl", "guided", "guided-prune", "dense"}, default="set"
-        Dynamic sparse training rule, or the dense baseline. "guided" is SET whose first layer
-        regrows its connections at inputs drawn with probability growing with their running
-        attribution (an average over mini-batches, decay 0.9, with 20% of the probability
-        spread uniformly); it computes attribution on every mini-batch. "guided-prune" adds
-        input pruning: at each epoch's end the 20% of active inputs lowest in running
-        attribution get a strike, and three strikes in a row remove every weight of that
-        input, which is then no longer gathered; at least max(100, 5 K) inputs stay.
+        Dynamic sparse training rule, or the dense baseline. "guided": SET whose first layer
+        regrows at inputs drawn by running attribution (attribution on every mini-batch);
+        "guided-prune" also removes inputs whose running attribution stays low, keeping at
+        least max(100, 5 K) (README "Attribution-guided topology").
     density : float in (0, 1], default=0.2
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"
@@ -178,45 +175,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Counters for FLOP accounting and the stop reason.
     """
 
-    _parameter_constraints = {
-        "n_features_to_select": [Interval(numbers.Integral, 1, None, closed="left"),
-                                 Interval(numbers.Real, 0, 1, closed="right"),
-                                 StrOptions({"auto"})],
-        "k_tol": [Interval(numbers.Real, 0, 1, closed="both")],
-        "k_estimator": [HasMethods(["fit", "score"]), None],
-        "method": [StrOptions(set(METHODS))],
-        "density": [Interval(numbers.Real, 0, 1, closed="right")],
-        "metric": [StrOptions(set(METRICS))],
-        "importance": [StrOptions(set(IMPORTANCE_CHOICES))],
-        "hidden_layer_sizes": ["array-like"],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "solver": [StrOptions(set(SOLVERS))],
-        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
-        "l2": [Interval(numbers.Real, 0, None, closed="left")],
-        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
-        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
-        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
-        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
-        "update_every": [Interval(numbers.Integral, 1, None, closed="left")],
-        "zeta": [Interval(numbers.Real, 0, 1, closed="both")],
-        "zeta_end": [Interval(numbers.Real, 0, 1, closed="both")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
-        "standardize": ["boolean"],
-        "attribution": ["boolean"],
-        "attribution_every": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "callback": [callable, None],
-        "dtype": [StrOptions(set(DTYPES))],
-        "softmax_axis": [StrOptions(set(SOFTMAX_AXES))],
-        "task": [StrOptions(set(TASKS))],
-        "importance_history": ["boolean"],
-        "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_jobs": [numbers.Integral, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = PARAMETER_CONSTRAINTS
 
     def __init__(self, n_features_to_select=C.N_FEATURES_TO_SELECT, *, method=C.METHOD,
                  density=C.DENSITY, metric=C.METRIC, importance=C.IMPORTANCE,
@@ -306,10 +265,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.all_scores_ = result.scores
         if result.importance_history is not None:
             self.importance_history_ = result.importance_history
-        per_repeat = [{m: r.scores[m][C.resolve_importance(self.importance, m)] for m in METRICS}
+        per_repeat = [{m: r.scores[m][C.resolve_importance(self.importance, m)] for m in C.METRICS}
                       for _, r, _ in fits]
         self.scores_ = (per_repeat[0] if len(fits) == 1 else
-                        {m: combine_scores([s[m] for s in per_repeat]) for m in METRICS})
+                        {m: combine_scores([s[m] for s in per_repeat]) for m in C.METRICS})
         self.feature_importances_ = self.scores_[self.metric]
         self.feature_order_ = rank_features(self.feature_importances_)
         self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
@@ -336,6 +295,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
                               self.beta_2, self.epsilon, self.momentum)
         batch = self.batch_size or C.default_batch_size(n)
+        known_k = None if self.n_features_to_select == "auto" else self._n_select(d)
         network = build_mlp(d, targets.n_outputs, hidden, self.method, self.density,
                             optimizer, rng, np.dtype(self.dtype),
                             loss=make_loss(self.softmax_axis, batch, self.task_))
@@ -350,7 +310,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              attribution=self.attribution or self.metric == "attr",
                              keep_importance_history=self.importance_history,
                              attribution_every=self.attribution_every,
-                             prune_min_inputs=C.prune_floor(self._n_select_known(d), d))
+                             prune_min_inputs=C.prune_floor(known_k, d))
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)
@@ -383,10 +343,6 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
             return int(n)
         return max(1, int(round(n * n_features)))
 
-    def _n_select_known(self, n_features):
-        """K before training, or None while "auto" has not chosen it."""
-        return None if self.n_features_to_select == "auto" else self._n_select(n_features)
-
     def _seed(self):
         rs = self.random_state
         if rs is None or isinstance(rs, numbers.Integral):
@@ -405,8 +361,3 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.target_tags.multi_output = self.task == "regression"
         return tags
-
-
-def rank_features(scores) -> np.ndarray:
-    """Feature indices by decreasing score; ties keep the lower index first. (d,) int64."""
-    return np.argsort(-np.asarray(scores), kind="stable").astype(np.int64)
