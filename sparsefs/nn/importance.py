@@ -52,7 +52,7 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
     """
     d, batch = XT.shape
     out = np.zeros(d) if out is None else out
-    _, acts, _ = network.buffers(batch)
+    acts, _ = network.buffers(batch)
     P = acts[-1]
     C = P.shape[0]
     itemsize = np.dtype(network.dtype).itemsize

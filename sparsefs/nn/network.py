@@ -13,6 +13,7 @@ from .init import init_values, layer_nnz
 from .kernels import products
 from .losses import ClassSoftmaxCE, softmax_columns
 from .optim import Optimizer
+from .sparse_batch import SparseBatch
 from .sparse_layer import SparseLayer
 from .topology.positions import random_keys
 
@@ -40,6 +41,7 @@ class MLP:
         self.loss_fn = loss or ClassSoftmaxCE()
         self._capacity, self._views = 0, {}
         self._flat = self._flat_grads = None
+        self._xt_flat, self._xt_capacity, self._sparse_batch = None, 0, None
         self._logits = {}
         self.input_scaling = None
         self.gathered_inputs = None
@@ -61,33 +63,39 @@ class MLP:
         return self.layers[0].optimizer
 
     def buffers(self, batch):
-        """Work arrays for a mini-batch of ``batch`` samples: ``(xt, acts, grads)`` with xt
-        (d, batch) and ``acts[k]``, ``grads[k]`` (n_out_k, batch), all C-contiguous.
+        """Work arrays for a mini-batch of ``batch`` samples: ``(acts, grads)`` with
+        ``acts[k]``, ``grads[k]`` (n_out_k, batch), C-contiguous.
 
         One set of flat arrays, sized for the largest batch met so far, backs every batch
         size: smaller batches (the last partial one, validation) get views of its first
-        elements, so no (d, batch) array is allocated per batch size.
+        elements, so nothing is allocated per batch size.
         """
         if batch > self._capacity:
-            widths = [self.n_features, *(layer.n_out for layer in self.layers)]
-            # Zeros, not empty: inputs left out of the gather (set_gathered_inputs) stay 0.
-            self._flat = [np.zeros(widths[0] * batch, dtype=self.dtype),
-                          *(np.empty(w * batch, dtype=self.dtype) for w in widths[1:])]
-            self._flat_grads = [np.empty(w * batch, dtype=self.dtype) for w in widths[1:]]
+            widths = [layer.n_out for layer in self.layers]
+            self._flat = [np.empty(w * batch, dtype=self.dtype) for w in widths]
+            self._flat_grads = [np.empty(w * batch, dtype=self.dtype) for w in widths]
             self._capacity, self._views = batch, {}
         if batch not in self._views:
-            def view(flat):
-                return flat[: flat.size // self._capacity * batch].reshape(-1, batch)
-
-            self._views[batch] = (view(self._flat[0]), [view(f) for f in self._flat[1:]],
-                                  [view(f) for f in self._flat_grads])
+            self._views[batch] = ([_view(f, self._capacity, batch) for f in self._flat],
+                                  [_view(f, self._capacity, batch) for f in self._flat_grads])
         return self._views[batch]
+
+    def input_block(self, batch):
+        """The dense input block (d, batch) a dense gather fills, backed like :meth:`buffers`
+        by one flat array for the largest batch; allocated only when a dense batch is
+        gathered (a sparse X on a sparse first layer never needs it)."""
+        if batch > self._xt_capacity:
+            # Zeros, not empty: inputs left out of the gather (set_gathered_inputs) stay 0.
+            self._xt_flat = np.zeros(self.n_features * batch, dtype=self.dtype)
+            self._xt_capacity = batch
+        return _view(self._xt_flat, self._xt_capacity, batch)
 
     def release_buffers(self):
         """Drop the work arrays (the next step allocates them again): a trained network then
         holds only its parameters, not (d, batch) scratch."""
         self._capacity, self._views, self._logits = 0, {}, {}
         self._flat = self._flat_grads = None
+        self._xt_flat, self._xt_capacity, self._sparse_batch = None, 0, None
 
     def eval_batch(self, limit=EVAL_BATCH):
         """Mini-batch size of prediction: ``limit`` rows, fewer for wide inputs so the input
@@ -117,17 +125,22 @@ class MLP:
             if len(cols) == self.n_features:
                 cols = None
         if cols is not None or self.gathered_inputs is not None:
-            for flat in (self._flat or [])[:1]:
-                flat[:] = 0  # rows gathered before and not now must not keep stale values
+            if self._xt_flat is not None:
+                self._xt_flat[:] = 0  # rows gathered before and not now must not keep stale values
         self.gathered_inputs = cols
 
     def batch_input(self, X, rows):
         """Rows ``rows`` of X (n, d), dense or CSR, as the feature-major input (d, batch),
         standardized on the way when :meth:`set_input_scaling` was called; only the
-        features of :meth:`set_gathered_inputs` when it was."""
-        xt = self.buffers(len(rows))[0]
+        features of :meth:`set_gathered_inputs` when it was. A CSR X on a sparse first layer
+        gives a :class:`SparseBatch` instead, which holds only the stored values."""
         rows = np.asarray(rows, dtype=np.int64)
         scaling = self.input_scaling
+        if sp.issparse(X) and isinstance(self.layers[0], SparseLayer):
+            if self._sparse_batch is None:
+                self._sparse_batch = SparseBatch(self.n_features, self.dtype)
+            return self._sparse_batch.fill(X, rows, None if scaling is None else scaling[2])
+        xt = self.input_block(len(rows))
         cols = self.gathered_inputs
         if cols is not None and not sp.issparse(X):
             if scaling is None:
@@ -156,7 +169,7 @@ class MLP:
 
         Keeps every layer's output in the batch's buffers for :meth:`backward` and attribution.
         """
-        _, acts, _ = self.buffers(XT.shape[1])
+        acts, _ = self.buffers(XT.shape[1])
         inp = XT
         for k, layer in enumerate(self.layers):
             layer.forward(inp, acts[k])
@@ -179,7 +192,7 @@ class MLP:
         batch`` for the class softmax.
         """
         batch = XT.shape[1]
-        _, acts, grads = self.buffers(batch)
+        acts, grads = self.buffers(batch)
         loss = self.loss_fn.value_and_grad(acts[-1], y, grads[-1], self._logits.get(batch))
         self.optimizer.begin_step()
         for k in range(len(self.layers) - 1, -1, -1):
@@ -192,7 +205,7 @@ class MLP:
 
     def layer_io(self, XT):
         """Inputs and output gradients of every layer from the last step: list of (XT_k, GT_k)."""
-        _, acts, grads = self.buffers(XT.shape[1])
+        acts, grads = self.buffers(XT.shape[1])
         return [(XT if k == 0 else acts[k - 1], grads[k]) for k in range(len(self.layers))]
 
     def predict_proba(self, X, batch=None, rows=None):
@@ -229,6 +242,11 @@ class MLP:
     def nbytes(self):
         """Bytes of all layer arrays: weights, indices, optimizer state (no activations)."""
         return sum(layer.nbytes() for layer in self.layers)
+
+
+def _view(flat, capacity, batch):
+    """The (rows, batch) view of the first elements of ``flat``, which holds (rows, capacity)."""
+    return flat[: flat.size // capacity * batch].reshape(-1, batch)
 
 
 def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0.2,

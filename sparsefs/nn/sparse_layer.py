@@ -8,8 +8,9 @@ int32 indices that is 24 bytes (Adam). Nothing of size ``n_in x n_out`` is ever 
 import numpy as np
 from numba import get_num_threads
 
-from .kernels import fused, products
+from .kernels import fused, products, sparse_input
 from .kernels import topology as topology_kernels
+from .sparse_batch import SparseBatch
 
 # Above this size of the input block XT, gathering its rows per output misses cache; the
 # forward pass then streams XT once by input rows instead (measured: 3.4 -> 16 GFLOP/s at
@@ -126,17 +127,27 @@ class SparseLayer:
         """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place.
 
         Small XT: gather through the by-output mirror. Large XT: stream it by input rows into
-        per-thread accumulators of (n_out, batch) each.
+        per-thread accumulators of (n_out, batch) each. A :class:`SparseBatch` XT is streamed
+        the same way, through its stored values only.
         """
+        if isinstance(XT, SparseBatch):
+            sparse_input.forward_sparse_input(
+                self.indptr, self.indices, self.data, self.bias, XT.indptr, XT.samples,
+                XT.values, self.scatter_chunks, self._scratch(XT.shape[1]), out)
+            return
         if XT.nbytes <= GATHER_MAX_BYTES:
             products.spmm_forward(self.indptr_out, self.idx_in, self.perm, self.data,
                                  self.bias, XT, out)
             return
-        shape = (len(self.scatter_chunks) - 1, self.n_out, XT.shape[1])
+        products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
+                                     self.scatter_chunks, self._scratch(XT.shape[1]), out)
+
+    def _scratch(self, batch):
+        """The streaming forward's per-task accumulators (tasks, n_out, batch), kept."""
+        shape = (len(self.scatter_chunks) - 1, self.n_out, batch)
         if self._partial is None or self._partial.shape != shape:
             self._partial = np.empty(shape, dtype=self.dtype)
-        products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
-                                     self.scatter_chunks, self._partial, out)
+        return self._partial
 
     def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None) -> None:
         """Gradient step on stored weights and bias; optionally the input gradient.
@@ -148,8 +159,15 @@ class SparseLayer:
         opt = self.optimizer
         m, v = self.optimizer.moments(self.state)
         need_dx = dXT is not None
-        fused.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
-                              dXT if need_dx else XT, need_dx, self.chunks, *opt.scalars())
+        if isinstance(XT, SparseBatch):
+            if need_dx:
+                raise ValueError("a sparse batch feeds the first layer, which needs no dXT")
+            sparse_input.backward_step_sparse_input(
+                self.indptr, self.indices, self.data, m, v, XT.indptr, XT.samples, XT.values,
+                GT, self.chunks, *opt.scalars())
+        else:
+            fused.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
+                                dXT if need_dx else XT, need_dx, self.chunks, *opt.scalars())
         np.sum(GT, axis=1, out=self.bias_grad)
         bm, bv = self.optimizer.moments(self.bias_state)
         fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv, *opt.scalars(l2=0.0))

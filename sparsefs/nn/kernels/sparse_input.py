@@ -1,0 +1,104 @@
+"""The first layer on sparse input: a mini-batch of a CSR X kept sparse, feature-major.
+
+A mini-batch of ``batch`` rows of a CSR X (n, d) becomes its transpose as CSR by feature:
+``b_indptr`` (d + 1,), ``b_samples`` (nnz,) the sample of each stored value, ``b_values`` (nnz,).
+The forward product and the fused backward step then touch only stored inputs: per stored
+value, the degree of its input in the layer, instead of ``batch`` multiply-adds for every
+stored weight. The optimizer still updates every stored weight each step (Adam and coupled L2
+move weights whose gradient is zero), as the dense-input kernel does.
+
+Layer arrays as in :mod:`sparsefs.nn.kernels.products`.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from . import FASTMATH as _FAST
+from .fused import _update
+
+
+@njit(cache=True)
+def feature_major_batch(indptr, indices, data, rows, inv_scale, scaled, d, b_indptr, b_samples,
+                        b_values):
+    """Fill ``b_indptr``, ``b_samples``, ``b_values`` with the rows ``rows`` of a CSR X,
+    transposed (a counting sort by feature); values times ``inv_scale`` of their feature in
+    float64 when ``scaled``. Returns the number of stored values. Within a feature, samples
+    come in increasing batch position."""
+    b_indptr[:] = 0
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for p in range(indptr[r], indptr[r + 1]):
+            b_indptr[indices[p] + 1] += 1
+    for i in range(d):
+        b_indptr[i + 1] += b_indptr[i]
+    fill = b_indptr[:d].copy()
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for p in range(indptr[r], indptr[r + 1]):
+            i = indices[p]
+            q = fill[i]
+            fill[i] = q + 1
+            b_samples[q] = k
+            b_values[q] = np.float64(data[p]) * inv_scale[i] if scaled else data[p]
+    return b_indptr[d]
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_values, chunks,
+                         partial, out):
+    """``out = W^T XT + bias`` for a feature-major sparse batch: out (n_out, batch).
+
+    Each of the ``len(chunks) - 1`` tasks scatters its inputs' stored values into its own
+    slice of ``partial`` (tasks, n_out, batch); the slices are then summed with the bias.
+    """
+    n_out, batch = out.shape
+    for c in prange(chunks.shape[0] - 1):
+        acc = partial[c]
+        acc[:] = 0
+        for i in range(chunks[c], chunks[c + 1]):
+            p0, p1 = indptr[i], indptr[i + 1]
+            if p0 == p1:
+                continue
+            for q in range(b_indptr[i], b_indptr[i + 1]):
+                b = b_samples[q]
+                x = b_values[q]
+                for p in range(p0, p1):
+                    acc[indices[p], b] += data[p] * x
+    for j in prange(n_out):
+        for b in range(batch):
+            s = bias[j]
+            for c in range(chunks.shape[0] - 1):
+                s += partial[c, j, b]
+            out[j, b] = s
+
+
+@njit(parallel=True, fastmath=_FAST, cache=True)
+def backward_step_sparse_input(indptr, indices, data, m, v, b_indptr, b_samples, b_values, GT,
+                               chunks, opt, lr, l2, beta1, beta2, eps, bc1, bc2):
+    """The fused backward pass and optimizer step of a first layer on a sparse batch.
+
+    For every stored ``(i, j)``: the gradient ``sum_q values[q] * GT[j, samples[q]]`` over
+    input ``i``'s stored values, plus ``l2 * W[i, j]``, then the update of ``data``, ``m``,
+    ``v`` in place (see :func:`sparsefs.nn.kernels.fused.backward_step`). No input gradient:
+    a first layer needs none.
+    """
+    for c in prange(chunks.shape[0] - 1):
+        for i in range(chunks[c], chunks[c + 1]):
+            q0, q1 = b_indptr[i], b_indptr[i + 1]
+            for p in range(indptr[i], indptr[i + 1]):
+                g_row = GT[indices[p]]
+                w = data[p]
+                g = w - w
+                for q in range(q0, q1):
+                    g += b_values[q] * g_row[b_samples[q]]
+                _update(data, m, v, p, w, g + l2 * w, opt, lr, beta1, beta2, eps, bc1, bc2)
+
+
+@njit(parallel=True, cache=True)
+def densify_rows(b_indptr, b_samples, b_values, r0, r1, out):
+    """Rows ``r0:r1`` of the batch as a dense block ``out`` (r1 - r0, batch), overwritten."""
+    for i in prange(r0, r1):
+        row = out[i - r0]
+        row[:] = 0
+        for q in range(b_indptr[i], b_indptr[i + 1]):
+            row[b_samples[q]] = b_values[q]
