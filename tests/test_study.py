@@ -256,3 +256,29 @@ def test_paper_results_table():
     assert len({r["dataset"] for r in t4}) == 18 and len({r["dataset"] for r in t5}) == 18
     lasso = [r for r in t4 if r["dataset"] == "madelon" and r["column"] == "Lasso"]
     assert lasso[0]["mean"] == 58.67
+
+
+def test_guided_section_compares_the_rules_at_equal_density(tmp_path):
+    from sparsefs.experiments.guided_section import guided_section
+    from sparsefs.experiments.report import load_runs, make_cells
+
+    # SET 80/82/84 (std 1.63), guided-prune 81 +- 0 at a third of SET's FLOPs; a baseline at 90
+    for seed, (s, g, p) in enumerate([(0.80, 0.70, 0.81), (0.82, 0.72, 0.81), (0.84, 0.74, 0.81)]):
+        _fake_run(tmp_path, "set", 0.2, 1e-4, seed, 0.5, s, s)
+        _fake_run(tmp_path, "guided", 0.2, 1e-4, seed, 0.5, g, g)
+        _fake_run(tmp_path, "guided-prune", 0.2, 1e-4, seed, 0.5, p, 0.5)
+        _fake_run(tmp_path, "extratrees", None, None, seed, None, 0.90, None, "baseline")
+    runs = tmp_path / "runs" / "toy"
+    for f in runs.glob("guided-prune_*.json"):
+        rec = json.loads(f.read_text())
+        rec["flops"]["train"] /= 3
+        f.write_text(json.dumps(rec))
+    text = "\n".join(guided_section(make_cells(load_runs(tmp_path)), ["toy"]))
+    row = next(line for line in text.splitlines() if line.startswith("| toy"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "3" and cells[2] == "82.00±1.63" and cells[4] == "81.00±0.00"
+    assert cells[5] == "ExtraTrees 90.00" and cells[7] == "0.333" and cells[8] == "="
+    assert "at equal accuracy on 1 of 1 data sets" in text
+    ranks = [line for line in text.splitlines() if line.startswith("| ExtraTrees |")]
+    assert ranks and ranks[0].endswith("| 1.00 |")  # best at K = 25 on the one data set
+    assert guided_section(make_cells(load_runs(tmp_path)), ["other"]) == []

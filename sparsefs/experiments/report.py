@@ -16,6 +16,7 @@ import numpy as np
 from .._config import BASELINES
 from ..data.writers import write_text_atomic
 from ._workers import MANIFEST, RUNS_DIR
+from .guided_section import guided_section
 from .paper import (
     CITATION,
     COLUMNS,
@@ -236,6 +237,8 @@ def _report_md(summary):
     parts += ["", "## Average rank over data sets (1 = best)", ""]
     parts.append(_md_table(["K", *summary["columns"]], [
         [kk, *(_f(summary["ranks"][kk].get(c)) for c in summary["columns"])] for kk in ks]))
+    guided = guided_section(summary["cells"], summary["datasets"])
+    parts += ["", *guided] if guided else []
     chosen_nn = {(r["dataset"], r["method"]): r for r in summary["rows"]
                  if r["metric"] != "score"}
     parts += ["", *variants_section([summary["chosen"][key] for key in chosen_nn])]
