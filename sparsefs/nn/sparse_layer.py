@@ -133,7 +133,7 @@ class SparseLayer:
         if isinstance(XT, SparseBatch):
             sparse_input.forward_sparse_input(
                 self.indptr, self.indices, self.data, self.bias, XT.indptr, XT.samples,
-                XT.values, self.scatter_chunks, self._scratch(XT.shape[1]), out)
+                XT.values, self.scatter_chunks, self._scratch(XT.shape[1], True), out)
             return
         if XT.nbytes <= GATHER_MAX_BYTES:
             products.spmm_forward(self.indptr_out, self.idx_in, self.perm, self.data,
@@ -142,9 +142,11 @@ class SparseLayer:
         products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
                                      self.scatter_chunks, self._scratch(XT.shape[1]), out)
 
-    def _scratch(self, batch):
-        """The streaming forward's per-task accumulators (tasks, n_out, batch), kept."""
-        shape = (len(self.scatter_chunks) - 1, self.n_out, batch)
+    def _scratch(self, batch, sample_major=False):
+        """The streaming forward's per-task accumulators (tasks, n_out, batch), or (tasks,
+        batch, n_out) for a sparse batch; kept between calls."""
+        inner = (batch, self.n_out) if sample_major else (self.n_out, batch)
+        shape = (len(self.scatter_chunks) - 1, *inner)
         if self._partial is None or self._partial.shape != shape:
             self._partial = np.empty(shape, dtype=self.dtype)
         return self._partial

@@ -49,7 +49,9 @@ def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_val
     """``out = W^T XT + bias`` for a feature-major sparse batch: out (n_out, batch).
 
     Each of the ``len(chunks) - 1`` tasks scatters its inputs' stored values into its own
-    slice of ``partial`` (tasks, n_out, batch); the slices are then summed with the bias.
+    slice of ``partial`` (tasks, batch, n_out), sample-major so that one stored value's
+    weights (sorted outputs) land in one contiguous row; the slices are then summed, with the
+    bias, into the feature-major ``out``.
     """
     n_out, batch = out.shape
     for c in prange(chunks.shape[0] - 1):
@@ -60,15 +62,15 @@ def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_val
             if p0 == p1:
                 continue
             for q in range(b_indptr[i], b_indptr[i + 1]):
-                b = b_samples[q]
+                row = acc[b_samples[q]]
                 x = b_values[q]
                 for p in range(p0, p1):
-                    acc[indices[p], b] += data[p] * x
+                    row[indices[p]] += data[p] * x
     for j in prange(n_out):
         for b in range(batch):
             s = bias[j]
             for c in range(chunks.shape[0] - 1):
-                s += partial[c, j, b]
+                s += partial[c, b, j]
             out[j, b] = s
 
 
