@@ -113,11 +113,10 @@ class SparseLayer:
         src = np.empty(nnz, dtype=np.int64)
         topology_kernels.merge_rows(self.indptr, self.indices, keep, new_keys, self.n_out,
                                     indptr, indices, src)
-        old = src >= 0
 
         def moved(arr):
-            out = np.zeros(nnz, dtype=arr.dtype)
-            out[old] = arr[src[old]]
+            out = np.empty(nnz, dtype=arr.dtype)
+            topology_kernels.take_or_zero(arr, src, out)
             return out
 
         self.set_csr(indptr, indices, moved(self.data), [moved(s) for s in self.state])

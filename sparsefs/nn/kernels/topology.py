@@ -5,7 +5,7 @@ their column indices sorted, which every kernel here relies on. None of them tou
 over all ``n_in * n_out`` positions.
 """
 
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True)
@@ -30,14 +30,14 @@ def build_mirror(indptr, indices, n_out, indptr_out, idx_in, perm):
             fill[j] = q + 1
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def occupied(indptr, indices, keep, n_out, keys, out):
     """``out[q]`` = whether flat position ``keys[q]`` is stored and kept.
 
     A binary search inside the key's CSR row (indices sorted within rows): O(log degree) each,
     with no array over all positions.
     """
-    for q in range(keys.shape[0]):
+    for q in prange(keys.shape[0]):
         i = keys[q] // n_out
         j = keys[q] - i * n_out
         lo, hi = indptr[i], indptr[i + 1]
@@ -128,3 +128,12 @@ def keep_top(vals, keys, n, threshold, count):
             keys[out] = keys[q]
             out += 1
     return out
+
+
+@njit(parallel=True, cache=True)
+def take_or_zero(values, src, out):
+    """``out[p] = values[src[p]]``, or 0 where ``src[p] < 0`` (a new position): moves a weight
+    or optimizer array through a CSR merge in one pass."""
+    for p in prange(src.shape[0]):
+        s = src[p]
+        out[p] = values[s] if s >= 0 else 0
