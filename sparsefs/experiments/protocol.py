@@ -93,7 +93,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         learning_task=task,
         variants=score_all_variants(sel, X_tr, y_tr, X_te, y_te, k, score)
         if score_variants else None,
-        **_training_fields(sel), **resources(sel.network_, sel.result_.counters),
+        **_training_fields(sel),
+        **resources(sel.network_, sel.result_.counters, sel.result_.param_bytes),
         seconds={"train": sel.result_.seconds, "total": time.perf_counter() - t0},
     )
 
@@ -132,9 +133,10 @@ def _training_fields(sel):
             "nnz": [layer.nnz for layer in sel.network_.layers]}
 
 
-def resources(network, counters):
+def resources(network, counters, param_bytes=0):
     """The ``flops`` and ``memory`` fields of a run record: this network's FLOPs and bytes
-    next to the dense network of the same shape processing the same samples."""
+    (the most its layers held during training, ``param_bytes``, or now) next to the dense
+    network of the same shape processing the same samples."""
     opt, shapes = network.optimizer, network.shapes
     nnz = [layer.nnz for layer in network.layers]
     flops = accounting.training_flops(shapes, nnz, counters, opt, network.n_classes)
@@ -143,7 +145,7 @@ def resources(network, counters):
         "flops": {"train": flops["total"], "train_dense": dense["total"],
                   "ratio": flops["total"] / dense["total"], "by_phase": flops,
                   "by_phase_dense": dense},
-        "memory": {"param_bytes": int(network.nbytes()),
+        "memory": {"param_bytes": int(max(network.nbytes(), param_bytes)),
                    "param_bytes_dense": accounting.dense_param_bytes(
                        shapes, opt, np.dtype(network.dtype).itemsize),
                    "peak_rss_bytes": accounting.peak_rss_bytes()}}

@@ -1,8 +1,10 @@
 """``SparseLayer``: a weight matrix stored only as its non-zeros, with its optimizer state.
 
 Storage per non-zero: the weight, two optimizer moments (Adam) or one (SGD), the output index in
-CSR-by-input order, and the by-output mirror (input index + position): with float32 values and
-int32 indices that is 24 bytes (Adam). Nothing of size ``n_in x n_out`` is ever allocated.
+CSR-by-input order: 16 bytes with float32 values, int32 indices and Adam; plus 8 for the
+by-output mirror (input index + position) on layers whose forward pass gathers through it (small
+inputs; built on first use after each topology change, so a wide first layer, which streams,
+never holds it). Nothing of size ``n_in x n_out`` is ever allocated.
 """
 
 import numpy as np
@@ -86,19 +88,38 @@ class SparseLayer:
         self.set_csr(indptr, (keys - rows * self.n_out).astype(np.int32), values, state)
 
     def set_csr(self, indptr, indices, values, state):
-        """Adopt CSR arrays (indices sorted within rows), weights and state; rebuild the mirror."""
+        """Adopt CSR arrays (indices sorted within rows), weights and state; the by-output
+        mirror is rebuilt when next needed."""
         self.indptr, self.indices = indptr, indices
         self.data = np.ascontiguousarray(values, dtype=self.dtype)
         self.state = [np.ascontiguousarray(s, dtype=self.dtype) for s in state]
-        nnz = self.nnz
-        self.indptr_out = np.empty(self.n_out + 1, dtype=np.int64)
-        self.idx_in = np.empty(nnz, dtype=np.int32)
-        self.perm = np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64)
-        topology_kernels.build_mirror(self.indptr, self.indices, self.n_out,
-                             self.indptr_out, self.idx_in, self.perm)
+        self._mirror = None
         self.chunks = nnz_chunks(self.indptr, CHUNKS_PER_THREAD * get_num_threads())
         # One streaming chunk per thread: each owns an (n_out, batch) accumulator.
         self.scatter_chunks = nnz_chunks(self.indptr, get_num_threads())
+
+    def mirror(self):
+        """The by-output mirror ``(indptr_out (n_out + 1,), idx_in (nnz,), perm (nnz,))`` of
+        the current topology, built by a counting sort on first use."""
+        if self._mirror is None:
+            nnz = self.nnz
+            mirror = (np.empty(self.n_out + 1, dtype=np.int64), np.empty(nnz, dtype=np.int32),
+                      np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64))
+            topology_kernels.build_mirror(self.indptr, self.indices, self.n_out, *mirror)
+            self._mirror = mirror
+        return self._mirror
+
+    @property
+    def indptr_out(self):
+        return self.mirror()[0]
+
+    @property
+    def idx_in(self):
+        return self.mirror()[1]
+
+    @property
+    def perm(self):
+        return self.mirror()[2]
 
     def rebuild(self, keep: np.ndarray, new_keys: np.ndarray) -> None:
         """Keep the stored weights where ``keep`` (nnz,) is True and add the sorted flat
@@ -135,8 +156,7 @@ class SparseLayer:
                 XT.values, self.scatter_chunks, self._scratch(XT.shape[1], True), out)
             return
         if XT.nbytes <= GATHER_MAX_BYTES:
-            products.spmm_forward(self.indptr_out, self.idx_in, self.perm, self.data,
-                                 self.bias, XT, out)
+            products.spmm_forward(*self.mirror(), self.data, self.bias, XT, out)
             return
         products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
                                      self.scatter_chunks, self._scratch(XT.shape[1]), out)
@@ -194,9 +214,11 @@ class SparseLayer:
 
     # ------------------------------------------------------------------ bookkeeping
     def arrays(self):
-        """Every array the layer holds, for byte accounting: name -> ndarray."""
-        return {"indptr": self.indptr, "indices": self.indices, "data": self.data,
-                "indptr_out": self.indptr_out, "idx_in": self.idx_in, "perm": self.perm,
+        """Every array the layer holds, for byte accounting: name -> ndarray (the mirror's
+        only while it is built)."""
+        mirror = {} if self._mirror is None else dict(zip(("indptr_out", "idx_in", "perm"),
+                                                          self._mirror))
+        return {"indptr": self.indptr, "indices": self.indices, "data": self.data, **mirror,
                 "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks,
                 **self.optimizer.named_state(self.state, self.bias_state)}
 

@@ -107,7 +107,8 @@ class TrainResult:
     ``scores[metric][variant]`` is a (d,) float64 array for metric in ``METRICS`` and variant
     in ``IMPORTANCE_VARIANTS`` (see :meth:`ImportanceAccumulator.scores`);
     ``importance_history[metric]`` the (epochs_run, d) float32 per-epoch importance when the
-    config asked for it, else None.
+    config asked for it, else None. ``param_bytes`` is the most the layers held at an epoch's
+    end (a gathering layer's by-output mirror is built during training, not kept after).
     """
 
     network: object
@@ -120,6 +121,7 @@ class TrainResult:
     stopped_by: str = field(default="epochs")
     published_best_epoch: int = 0
     importance_history: dict | None = None
+    param_bytes: int = 0
 
 
 class EarlyStopping:
@@ -190,7 +192,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     stopping = EarlyStopping(config.patience)
     history = {k: [] for k in HISTORY_KEYS}
     every = 1 if rule is not None and rule.needs_attribution else config.attribution_every
-    zeta, stopped_by, epoch = config.zeta, "epochs", 0
+    zeta, stopped_by, epoch, param_bytes = config.zeta, "epochs", 0, 0
     for epoch in range(1, config.epochs + 1):
         importance.start_epoch()
         train_loss, zeta = _run_epoch(network, X_tr, y_tr, train_rows, batch, total_steps,
@@ -201,6 +203,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
             counters.eval_samples += len(val_rows)
             counters.add_work("eval", network, len(val_rows))
         importance.end_epoch(epoch, val_loss)
+        param_bytes = max(param_bytes, network.nbytes())
         row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
                "seconds": time.perf_counter() - start}
@@ -222,7 +225,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
                        epochs_run=epoch, scores=importance.scores(), counters=counters,
                        seconds=time.perf_counter() - start, stopped_by=stopped_by,
                        published_best_epoch=importance.published_best_epoch,
-                       importance_history=importance.history())
+                       importance_history=importance.history(), param_bytes=param_bytes)
 
 
 def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
