@@ -98,15 +98,18 @@ def collect_above(block, indptr, indices, keep, row0, threshold, n_out, vals, ke
         row = block[r]
         p, end = indptr[i], indptr[i + 1]
         for j in range(n_out):
+            # The threshold test first: once it is set, few entries pass it, so the walk
+            # along the row's stored indices runs only for those.
+            v = abs(row[j])
+            if v <= threshold:
+                continue
             while p < end and indices[p] < j:
                 p += 1
             if p < end and indices[p] == j and keep[p]:
                 continue
-            v = abs(row[j])
-            if v > threshold:
-                vals[pos] = v
-                keys[pos] = i * n_out + j
-                pos += 1
+            vals[pos] = v
+            keys[pos] = i * n_out + j
+            pos += 1
     return pos
 
 

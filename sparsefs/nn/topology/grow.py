@@ -141,7 +141,9 @@ def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):
         np.matmul(XT[r0:r1], GTt, out=block[: r1 - r0])
         n = topology_kernels.collect_above(block[: r1 - r0], layer.indptr, layer.indices, keep,
                                            r0, threshold, n_out, vals, keys, n)
-        if n > count and (n + block.size > len(vals) or r1 == n_in):
+        # Cut as soon as there are more than ``count`` candidates (the threshold then prunes
+        # most of each later block), and whenever the buffer could overflow.
+        if n > count and (threshold < 0 or n + block.size > len(vals) or r1 == n_in):
             threshold = float(np.partition(vals[:n], n - count)[n - count])
             n = topology_kernels.keep_top(vals, keys, n, threshold, count)
     # The drop freed at least ``count`` positions, so ``n == count`` here.
