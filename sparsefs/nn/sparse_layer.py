@@ -77,15 +77,16 @@ class SparseLayer:
         return rows * self.n_out + self.indices
 
     def set_topology(self, keys, values, state):
-        """Replace the stored positions, weights and optimizer state, then rebuild the mirror.
+        """Replace the stored positions, weights and optimizer state.
 
         ``keys`` must be sorted and unique; ``values`` and each array of ``state`` follow them.
         Cost O(nnz + n_in + n_out).
         """
-        rows = keys // self.n_out
-        indptr = np.zeros(self.n_in + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=self.n_in), out=indptr[1:])
-        self.set_csr(indptr, (keys - rows * self.n_out).astype(np.int32), values, state)
+        indptr = np.empty(self.n_in + 1, dtype=np.int64)
+        indices = np.empty(len(keys), dtype=np.int32)
+        topology_kernels.keys_to_csr(np.ascontiguousarray(keys, dtype=np.int64), self.n_out,
+                                     indptr, indices)
+        self.set_csr(indptr, indices, values, state)
 
     def set_csr(self, indptr, indices, values, state):
         """Adopt CSR arrays (indices sorted within rows), weights and state; the by-output

@@ -141,3 +141,17 @@ def take_or_zero(values, src, out):
     for p in range(src.shape[0]):
         s = src[p]
         out[p] = values[s] if s >= 0 else 0
+
+
+@njit(cache=True)
+def keys_to_csr(keys, n_out, indptr, indices):
+    """Sorted unique flat positions ``keys`` (nnz,) as CSR by input: fills ``indptr``
+    (n_in + 1,) and ``indices`` (nnz,) int32 in one pass."""
+    n_in = indptr.shape[0] - 1
+    indptr[:] = 0
+    for p in range(keys.shape[0]):
+        i = keys[p] // n_out
+        indptr[i + 1] += 1
+        indices[p] = keys[p] - i * n_out
+    for i in range(n_in):
+        indptr[i + 1] += indptr[i]
