@@ -96,7 +96,7 @@ def test_counters_match_what_training_processed(method, monkeypatch):
     y = (X[:, 0] > 0).astype(np.int64)
     net = build_mlp(d, 2, hidden=(6,), method=method, density=0.5, rng=1)
     seen = {"train": 0, "steps": 0, "eval": 0, "attr": 0, "topo_calls": 0, "grad_samples": 0,
-            "topo_flops": 0}
+            "topo_flops": 0, "vjp_columns": 0}
 
     backward = net.backward
 
@@ -117,6 +117,12 @@ def test_counters_match_what_training_processed(method, monkeypatch):
         seen["attr"] += XT.shape[1]
         return attribution(network, XT, out)
     monkeypatch.setattr(importance_mod, "neuron_attribution", counting_attribution)
+    first_vjp = net.layers[0].input_grad_abs_sum
+
+    def counting_vjp(G, scale, out):
+        seen["vjp_columns"] += G.shape[1]  # one column per sample and class computed
+        return first_vjp(G, scale, out)
+    monkeypatch.setattr(net.layers[0], "input_grad_abs_sum", counting_vjp)
     update_layer = rules_mod.update_layer
 
     def counting_update(layer, zeta, prune, grow, r, XT=None, GT=None):
@@ -159,7 +165,9 @@ def test_counters_match_what_training_processed(method, monkeypatch):
     assert got["backward"] == (2 * total_nnz + 2 * (total_nnz - nnz[0])) * seen["train"]
     assert got["update"] == 14 * (total_nnz + biases) * seen["steps"]
     assert got["topology"] == seen["topo_flops"]
-    assert got["attribution"] == 2 * 2 * total_nnz * seen["attr"]
+    # Two softmax classes: one vector-Jacobian product per sample gives both classes' terms.
+    assert seen["vjp_columns"] == seen["attr"]
+    assert got["attribution"] == 2 * total_nnz * seen["vjp_columns"]
 
 
 def test_bench_run_help():

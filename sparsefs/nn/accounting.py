@@ -8,7 +8,8 @@ weights, per sample:
 - forward: ``2 nnz`` (training, validation and prediction passes alike);
 - backward: ``2 nnz`` for the weight gradient, plus ``2 nnz`` for the input gradient of every
   layer but the first;
-- attribution: ``2 nnz`` per class (one vector-Jacobian product per class through every layer);
+- attribution: ``2 nnz`` per class (one vector-Jacobian product per class through every layer;
+  one in all for two softmax classes, whose gradients are mirror images);
 
 per optimizer step: ``flops_per_weight * (nnz + n_out)`` (biases included; see
 :attr:`Optimizer.flops_per_weight`);
@@ -56,7 +57,7 @@ def training_flops(shapes, nnz, counters, optimizer, n_classes):
     updates = work.get("update", [0] * len(nnz))
     topo = (sum(updates[k] for k in sparse)
             + 2 * counters.topology_grad_samples * sum(shapes[k][0] * shapes[k][1] for k in sparse))
-    attr = 2 * n_classes * phase("attribution")
+    attr = 2 * (counters.attribution_passes or n_classes) * phase("attribution")
     out = {"forward": fwd, "backward": bwd, "update": upd, "topology": topo, "attribution": attr}
     out = {k: int(v) for k, v in out.items()}
     out["total"] = sum(out.values())

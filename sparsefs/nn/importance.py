@@ -60,8 +60,13 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
     # block held is a hidden layer's (width, classes * batch).
     widest = max([layer.n_in for layer in network.layers[1:]], default=1)
     per_class = max(1, min(C, ATTRIBUTION_BLOCK_BYTES // max(1, widest * batch * itemsize)))
-    for c0 in range(0, C, per_class):
-        classes = np.arange(c0, min(C, c0 + per_class))
+    # Two softmax classes: p_0 = 1 - p_1, so |dp_0/dx| = |dp_1/dx| (to rounding) and one
+    # vector-Jacobian product gives both terms: half the cost of a binary fit's attribution.
+    mirrored = attribution_passes(network) < C
+    wanted = np.array([1]) if mirrored else np.arange(C)
+    weight = (2.0 if mirrored else 1.0) / batch
+    for c0 in range(0, len(wanted), per_class):
+        classes = wanted[c0:c0 + per_class]
         G = network.loss_fn.cotangents(P, classes)
         for k in range(len(network.layers) - 1, 0, -1):
             layer = network.layers[k]
@@ -69,8 +74,15 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
             layer.input_grad(G, dX)
             products.relu_backward(np.tile(acts[k - 1], len(classes)), dX)
             G = dX
-        network.layers[0].input_grad_abs_sum(G, 1.0 / batch, out)
+        network.layers[0].input_grad_abs_sum(G, weight, out)
     return out
+
+
+def attribution_passes(network):
+    """Vector-Jacobian products per sample that :func:`neuron_attribution` computes: one per
+    output, but one for two softmax classes (their gradients are mirror images)."""
+    C = network.n_classes
+    return 1 if C == 2 and getattr(network.loss_fn, "softmax_attribution", False) else C
 
 
 def class_cotangents(P, classes):

@@ -57,6 +57,8 @@ class ClassSoftmaxCE:
     axis = "class"
     needs_logits = False
     output_softmax = True
+    #: Attribution cotangents are those of a class softmax (p_c (e_c - p)).
+    softmax_attribution = True
 
     def mean_loss(self, P, y):
         """Mean loss of probabilities P (n, C) for labels y (n,)."""
@@ -90,6 +92,7 @@ class BatchSoftmaxCE:
     needs_logits = True
     output_softmax = True
     cotangents = ClassSoftmaxCE.cotangents
+    softmax_attribution = True
 
     def __init__(self, eval_batch=100):
         self.eval_batch = int(eval_batch)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _config
-from .importance import ImportanceAccumulator
+from .importance import ImportanceAccumulator, attribution_passes
 from .network import MLP
 from .topology import make_rule
 
@@ -79,7 +79,8 @@ class Counters:
     """What the run processed, for FLOP accounting: samples, steps, topology updates.
 
     ``topology_grad_samples`` counts the mini-batch samples whose dense gradient a grow rule
-    formed (RigL), ``attribution_samples`` those attribution was computed on. ``work[phase]``
+    formed (RigL), ``attribution_samples`` those attribution was computed on, with
+    ``attribution_passes`` vector-Jacobian products each (0: one per class). ``work[phase]``
     holds, per layer, the sum over that phase's samples (or steps, or updates) of the layer's
     stored weights at the time, so FLOPs stay exact when input pruning shrinks a layer; phases
     are "train", "eval", "attribution" (per sample), "step" and "update" (per event).
@@ -91,6 +92,7 @@ class Counters:
     attribution_samples: int = 0
     topology_updates: int = 0
     topology_grad_samples: int = 0
+    attribution_passes: int = 0
     work: dict = field(default_factory=dict)
 
     def add_work(self, phase, network, count):
@@ -185,7 +187,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     batch = max(1, min(config.batch_size, n))
     total_steps = -(-n // batch) * config.epochs
     rule = config.topology_rule()
-    counters = Counters()
+    counters = Counters(attribution_passes=attribution_passes(network))
     importance = ImportanceAccumulator(
         network.n_features, config.attribution or (rule is not None and rule.needs_attribution),
         keep_history=config.keep_importance_history)
