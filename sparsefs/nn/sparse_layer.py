@@ -132,7 +132,7 @@ class SparseLayer:
         nnz = int(keep.sum()) + len(new_keys)
         indptr = np.empty(self.n_in + 1, dtype=np.int64)
         indices = np.empty(nnz, dtype=np.int32)
-        src = np.empty(nnz, dtype=np.int64)
+        src = np.empty(nnz, dtype=np.int32 if self.nnz < 2**31 else np.int64)
         topology_kernels.merge_rows(self.indptr, self.indices, keep, new_keys, self.n_out,
                                     indptr, indices, src)
 
@@ -141,7 +141,12 @@ class SparseLayer:
             topology_kernels.take_or_zero(arr, src, out)
             return out
 
-        self.set_csr(indptr, indices, moved(self.data), [moved(s) for s in self.state])
+        # One array at a time, each old one released as its successor exists: the update's
+        # peak holds one extra value array, not all of them.
+        self.data = moved(self.data)
+        for k in range(len(self.state)):
+            self.state[k] = moved(self.state[k])
+        self.set_csr(indptr, indices, self.data, self.state)
 
     # ------------------------------------------------------------------ numerics
     def forward(self, XT: np.ndarray, out: np.ndarray) -> None:

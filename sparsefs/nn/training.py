@@ -141,6 +141,7 @@ class EarlyStopping:
         """Record one epoch; returns True when it is the new best."""
         if val_loss < self.best_loss:
             self.best_loss, self.best_epoch = val_loss, epoch
+            self._snapshot = None  # released before the copy: never two snapshots at once
             self._snapshot = [layer.copy_params() for layer in network.layers]
             return True
         return False
