@@ -413,9 +413,9 @@ def test_svmlight_unusual_lines_go_to_scikit_learn(tmp_path):
                               "line must be 'label index:value ...' with increasing indices.")
 
 
-# The engine gathers each mini-batch into a dense (d, batch) block: 100 rows in training, up to
-# 64 MiB of rows in prediction (sparsefs.nn.network.EVAL_BATCH_BYTES), about 110 MiB at the
-# peak here. A dense copy of X would be n x d, 800 MB: the bound, 200 MB, sits between.
+# A CSR X reaches the sparse first layer as its stored values (sparsefs.nn.sparse_batch), so no
+# (d, batch) block exists; a dense copy of X would be n x d, 800 MB. The bound, 200 MB, would
+# also catch a dense gather of the validation rows (EVAL_BATCH_BYTES per block).
 
 @pytest.mark.slow
 def test_svmlight_train_allocates_no_dense_table(tmp_path):
