@@ -46,7 +46,7 @@ class MLP:
         self._xt_flat, self._xt_capacity, self._sparse_batch = None, 0, None
         self._logits = {}
         self.input_scaling = None
-        self.gathered_inputs = None
+        self.gathered_inputs, self._all_inputs = None, None
 
     @property
     def n_features(self):
@@ -143,27 +143,24 @@ class MLP:
                 self._sparse_batch = SparseBatch(self.n_features, self.dtype)
             return self._sparse_batch.fill(X, rows, None if scaling is None else scaling[2])
         xt = self.input_block(len(rows))
-        cols = self.gathered_inputs
-        if cols is not None and not sp.issparse(X):
-            if scaling is None:
-                products.gather_rows_t_cols(X, rows, cols, xt)
-            elif scaling[0] is None:
-                raise ValueError("this network scales sparse input only; give X as CSR")
-            else:
-                products.gather_rows_t_scaled_cols(X, rows, cols, scaling[0], scaling[1], xt)
-            return xt
         if sp.issparse(X):
             if scaling is None:
                 products.gather_csr_rows_t(X.indptr, X.indices, X.data, rows, xt)
             else:
                 products.gather_csr_rows_t_scaled(X.indptr, X.indices, X.data, rows,
                                                   scaling[2], xt)
-        elif scaling is None:
-            products.gather_rows_t(X, rows, xt)
+            return xt
+        cols = self.gathered_inputs
+        if cols is None:
+            if self._all_inputs is None:
+                self._all_inputs = np.arange(self.n_features, dtype=np.int64)
+            cols = self._all_inputs
+        if scaling is None:
+            products.gather_rows_t(X, rows, cols, xt)
         elif scaling[0] is None:
             raise ValueError("this network scales sparse input only; give X as CSR")
         else:
-            products.gather_rows_t_scaled(X, rows, scaling[0], scaling[1], xt)
+            products.gather_rows_t_scaled(X, rows, cols, scaling[0], scaling[1], xt)
         return xt
 
     def forward(self, XT):

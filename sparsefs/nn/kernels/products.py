@@ -135,40 +135,10 @@ def relu_backward(A, G):
 
 
 @njit(parallel=True, cache=True)
-def gather_rows_t(X, rows, out):
-    """``out[:, k] = X[rows[k], :]``: a mini-batch of a dense (n, d) X, feature-major (d, batch)."""
-    d = X.shape[1]
-    for blk in prange((d + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
-        i0 = blk * _GATHER_BLOCK
-        i1 = min(d, i0 + _GATHER_BLOCK)
-        for k in range(rows.shape[0]):
-            src = X[rows[k]]
-            for i in range(i0, i1):
-                out[i, k] = src[i]
-
-
-@njit(parallel=True, cache=True)
-def gather_rows_t_scaled(X, rows, mean, scale, out):
-    """``out[:, k] = (X[rows[k], :] - mean) / scale``, computed in float64 and stored in out's
-    dtype: a standardized mini-batch (d, batch) straight from the raw (n, d) X, no copy of X.
-
-    No fastmath: each value rounds exactly as a standardized copy of X would.
-    """
-    d = X.shape[1]
-    for blk in prange((d + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
-        i0 = blk * _GATHER_BLOCK
-        i1 = min(d, i0 + _GATHER_BLOCK)
-        for k in range(rows.shape[0]):
-            src = X[rows[k]]
-            for i in range(i0, i1):
-                out[i, k] = (np.float64(src[i]) - mean[i]) / scale[i]
-
-
-@njit(parallel=True, cache=True)
-def gather_rows_t_cols(X, rows, cols, out):
-    """``out[cols, k] = X[rows[k], cols]``: :func:`gather_rows_t` of the features ``cols``
-    (sorted int64) only; the other rows of ``out`` (d, batch) are not touched. Pruned inputs
-    are not read at all."""
+def gather_rows_t(X, rows, cols, out):
+    """``out[cols, k] = X[rows[k], cols]``: a mini-batch of a dense (n, d) X, feature-major
+    (d, batch), of the features ``cols`` (sorted int64; all of them, or the inputs not pruned).
+    Other rows of ``out`` are not touched, and pruned inputs are not read at all."""
     m = cols.shape[0]
     for blk in prange((m + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
         c0 = blk * _GATHER_BLOCK
@@ -181,9 +151,13 @@ def gather_rows_t_cols(X, rows, cols, out):
 
 
 @njit(parallel=True, cache=True)
-def gather_rows_t_scaled_cols(X, rows, cols, mean, scale, out):
-    """:func:`gather_rows_t_scaled` of the features ``cols`` only (see
-    :func:`gather_rows_t_cols`)."""
+def gather_rows_t_scaled(X, rows, cols, mean, scale, out):
+    """``out[cols, k] = (X[rows[k], cols] - mean[cols]) / scale[cols]``, computed in float64
+    and stored in out's dtype: a standardized mini-batch straight from the raw (n, d) X, no
+    copy of X (see :func:`gather_rows_t`).
+
+    No fastmath: each value rounds exactly as a standardized copy of X would.
+    """
     m = cols.shape[0]
     for blk in prange((m + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
         c0 = blk * _GATHER_BLOCK
