@@ -5,7 +5,13 @@ import numpy as np
 from sparsefs import SparseFeatureSelector
 from sparsefs.nn.network import build_mlp
 from sparsefs.nn.optim import Optimizer
-from sparsefs.nn.topology import AttributionGrow, make_rule, occupied_by, prune_smallest
+from sparsefs.nn.topology import (
+    AttributionGrow,
+    make_rule,
+    occupied_by,
+    prune_smallest,
+    random_keys,
+)
 from sparsefs.nn.topology.positions import weighted_keys
 
 
@@ -75,3 +81,17 @@ def test_guided_method_trains_keeps_nnz_and_finds_the_signal():
     assert sel.all_scores_["attr"]["all_epochs"].sum() > 0  # the rule needed attribution
     degree = np.diff(sel.network_.layers[0].indptr)
     assert degree[[0, 1]].min() > np.median(degree)
+
+
+def test_weighted_rows_pass_a_chi_square_test_against_their_weights():
+    from scipy.stats import chisquare
+
+    rng = np.random.default_rng(11)
+    n_in, n_out, count = 20, 20_000, 4000  # wide rows: draws almost never collide
+    w = rng.dirichlet(np.full(n_in, 0.7))
+    rows = weighted_keys(n_in, n_out, count, w, rng) // n_out
+    observed = np.bincount(rows, minlength=n_in)
+    assert chisquare(observed, count * w).pvalue > 1e-3
+    # The same test tells uniform rows from these weights: it has the power to fail.
+    uniform = random_keys(n_in, n_out, count, rng) // n_out
+    assert chisquare(np.bincount(uniform, minlength=n_in), count * w).pvalue < 1e-6
