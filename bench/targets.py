@@ -158,7 +158,8 @@ def evaluate(results):
     if per:
         v, e = max(per, key=lambda t: t[0])
         note = (f"worst of {len(per)} sparse networks: d={e['n_features']} density "
-                f"{e['density']}; weights + Adam m, v + CSR + by-output mirror + biases")
+                f"{e['density']}; weights + Adam m, v + CSR + biases + the by-output mirror "
+                "where built (the most held during training)")
     else:
         v, note = None, ""
     rows.append(_row("Parameter + optimizer + index bytes per non-zero (Adam)", "<= 48", v,

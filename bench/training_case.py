@@ -148,8 +148,8 @@ def run_epoch(spec):
         "counters": vars(result.counters),
         "flops_per_epoch": per_epoch, "dense_flops_per_epoch":
             {k: v / epochs / frac for k, v in dflops.items()},
-        "param_bytes": int(net.nbytes()),
-        "param_bytes_per_nnz": net.nbytes() / sum(nnz),
+        "param_bytes": int(max(net.nbytes(), result.param_bytes)),
+        "param_bytes_per_nnz": max(net.nbytes(), result.param_bytes) / sum(nnz),
         "dense_param_bytes": accounting.dense_param_bytes(net.shapes, opt),
         "rss_before_network_bytes": rss_before,
         "peak_rss_bytes": accounting.peak_rss_bytes(),

@@ -84,6 +84,8 @@ class Counters:
     holds, per layer, the sum over that phase's samples (or steps, or updates) of the layer's
     stored weights at the time, so FLOPs stay exact when input pruning shrinks a layer; phases
     are "train", "eval", "attribution" (per sample), "step" and "update" (per event).
+    ``param_bytes`` is the most the layers held, taken after each epoch's first forward pass
+    (when every gathering layer has built its by-output mirror).
     """
 
     train_samples: int = 0
@@ -93,6 +95,7 @@ class Counters:
     topology_updates: int = 0
     topology_grad_samples: int = 0
     attribution_passes: int = 0
+    param_bytes: int = 0
     work: dict = field(default_factory=dict)
 
     def add_work(self, phase, network, count):
@@ -109,8 +112,8 @@ class TrainResult:
     ``scores[metric][variant]`` is a (d,) float64 array for metric in ``METRICS`` and variant
     in ``IMPORTANCE_VARIANTS`` (see :meth:`ImportanceAccumulator.scores`);
     ``importance_history[metric]`` the (epochs_run, d) float32 per-epoch importance when the
-    config asked for it, else None. ``param_bytes`` is the most the layers held at an epoch's
-    end (a gathering layer's by-output mirror is built during training, not kept after).
+    config asked for it, else None. ``param_bytes`` is the most the layers held during
+    training (see :class:`Counters`; the by-output mirrors are not kept after it).
     """
 
     network: object
@@ -195,7 +198,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     stopping = EarlyStopping(config.patience)
     history = {k: [] for k in HISTORY_KEYS}
     every = 1 if rule is not None and rule.needs_attribution else config.attribution_every
-    zeta, stopped_by, epoch, param_bytes = config.zeta, "epochs", 0, 0
+    zeta, stopped_by, epoch = config.zeta, "epochs", 0
     for epoch in range(1, config.epochs + 1):
         importance.start_epoch()
         train_loss, zeta = _run_epoch(network, X_tr, y_tr, train_rows, batch, total_steps,
@@ -206,7 +209,6 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
             counters.eval_samples += len(val_rows)
             counters.add_work("eval", network, len(val_rows))
         importance.end_epoch(epoch, val_loss)
-        param_bytes = max(param_bytes, network.nbytes())
         row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
                "seconds": time.perf_counter() - start}
@@ -228,7 +230,8 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
                        epochs_run=epoch, scores=importance.scores(), counters=counters,
                        seconds=time.perf_counter() - start, stopped_by=stopped_by,
                        published_best_epoch=importance.published_best_epoch,
-                       importance_history=importance.history(), param_bytes=param_bytes)
+                       importance_history=importance.history(),
+                       param_bytes=counters.param_bytes)
 
 
 def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
@@ -243,6 +246,8 @@ def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, 
         rows = train_rows[order[s:s + batch]]
         XT = network.batch_input(X, rows)
         network.forward(XT)
+        if s == 0:
+            counters.param_bytes = max(counters.param_bytes, network.nbytes())
         # Before the step: the scores of the weights that saw XT.
         seen = importance.samples
         importance.add_batch(network, XT, counters.steps % attribution_every == 0)
