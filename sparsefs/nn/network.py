@@ -19,10 +19,10 @@ from .topology.positions import random_keys
 
 #: Rows per prediction mini-batch, and the most bytes its dense input block (d, batch) may
 #: take: at 200,000 inputs a 1,024-row block alone would be 800 MB. The block outlives the
-#: validation pass (one flat buffer serves every batch size), so it is kept small: 16 MiB is
-#: 200 rows at 20,000 inputs, already a BLAS-sized product.
+#: validation pass (one flat buffer serves every batch size), so it is kept near a training
+#: batch's: 8 MiB is 104 rows at 20,000 inputs, already a BLAS-sized product.
 EVAL_BATCH = 1024
-EVAL_BATCH_BYTES = 16 << 20
+EVAL_BATCH_BYTES = 8 << 20
 
 
 class MLP:
