@@ -331,3 +331,12 @@ def test_composed_rules_equal_set_update_and_rigl_update():
         rigl_update(twin, zeta, XT, GT)
         _assert_same(_state(layer), _state(twin))
     assert layer.nnz == twin.nnz == round(0.15 * 50 * 30)
+
+
+def test_occupied_kernel_is_right_for_keys_in_any_order():
+    rng = np.random.default_rng(7)
+    layer = random_sparse_layer(50, 40, 0.3, rng)
+    keep = rng.random(layer.nnz) < 0.6
+    probe = rng.permutation(50 * 40).astype(np.int64)[:1500]  # shuffled, rows revisited
+    got = topology.occupied_by(layer, keep)(probe)
+    np.testing.assert_array_equal(got, np.isin(probe, layer.keys()[keep]))
