@@ -269,15 +269,18 @@ def test_guided_section_compares_the_rules_at_equal_density(tmp_path):
         _fake_run(tmp_path, "guided-prune", 0.2, 1e-4, seed, 0.5, p, 0.5)
         _fake_run(tmp_path, "extratrees", None, None, seed, None, 0.90, None, "baseline")
     runs = tmp_path / "runs" / "toy"
-    for f in runs.glob("guided-prune_*.json"):
+    for f in runs.glob("*.json"):
         rec = json.loads(f.read_text())
-        rec["flops"]["train"] /= 3
+        guided_prune = f.name.startswith("guided-prune_")
+        rec["flops"]["train"] /= 3 if guided_prune else 1
+        rec["epochs_run"] = 20 if guided_prune else 10  # twice SET's epochs
         f.write_text(json.dumps(rec))
     text = "\n".join(guided_section(make_cells(load_runs(tmp_path)), ["toy"]))
     row = next(line for line in text.splitlines() if line.startswith("| toy"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1] == "3" and cells[2] == "82.00±1.63" and cells[4] == "81.00±0.00"
-    assert cells[5] == "ExtraTrees 90.00" and cells[7] == "0.333" and cells[8] == "="
+    assert cells[5] == "ExtraTrees 90.00" and cells[7] == "0.333" and cells[8] == "0.167"
+    assert cells[9] == "="
     assert "at equal accuracy on 1 of 1 data sets" in text
     ranks = [line for line in text.splitlines() if line.startswith("| ExtraTrees |")]
     assert ranks and ranks[0].endswith("| 1.00 |")  # best at K = 25 on the one data set

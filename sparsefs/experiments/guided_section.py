@@ -33,7 +33,8 @@ def guided_section(cells, datasets):
     lines = ["## Attribution-guided topology at equal density", "",
              f"SET, guided and guided-prune at density {DENSITY:g}, SVC test accuracy [%] at "
              "K with attribution (mean ± std over seeds); best classical = the best baseline "
-             "but random on the test split; FLOPs = training FLOPs per run; "
+             "but random on the test split; FLOPs = training FLOPs per run (per epoch: divided "
+             "by each rule's mean epochs run); "
              "'=' = guided-prune within one SET std of SET-Attr, or better.", ""]
     rows, ratios, equal = [], [], []
     for d in shared:
@@ -41,15 +42,19 @@ def guided_section(cells, datasets):
         best = max(((b, c[d]["acc"]["score"][0]) for b, c in base.items()
                     if b != "random" and d in c), key=lambda t: t[1], default=(None, None))
         ratio = p["flops_train"] / s["flops_train"] if s["flops_train"] else None
+        # Runs stop at different epochs (early stopping): per epoch compares the rules' work.
+        per_epoch = (ratio * s["epochs_run"] / p["epochs_run"]
+                     if ratio is not None and s["epochs_run"] and p["epochs_run"] else None)
         same = p["acc"]["attr"][0] >= s["acc"]["attr"][0] - s["acc"]["attr"][1]
         ratios.append(ratio)
         equal.append(same)
         rows.append([d, min(s["n"], g["n"], p["n"]), *(_acc(c) for c in (s, g, p)),
                      "–" if best[0] is None else f"{BASELINES[best[0]]} {best[1]:.2f}",
-                     f"{s['flops_train']:.3g}", _f(ratio, 3), "=" if same else "lower"])
+                     f"{s['flops_train']:.3g}", _f(ratio, 3), _f(per_epoch, 3),
+                     "=" if same else "lower"])
     lines.append(markdown_table(
         ["Dataset", "seeds", "SET-Attr", "Guided-Attr", "Guided-Prune-Attr", "best classical",
-         "SET FLOPs", "Guided-Prune / SET FLOPs", "G-P vs SET"], rows))
+         "SET FLOPs", "Guided-Prune / SET FLOPs", "per epoch", "G-P vs SET"], rows))
     halved = sum(1 for r, e in zip(ratios, equal) if e and r is not None and r <= 0.5)
     lines += ["", f"Guided-prune needs at most half of SET's training FLOPs at equal accuracy "
               f"on {halved} of {len(shared)} data sets; median FLOP ratio "
