@@ -90,3 +90,23 @@ def test_a_csr_fit_never_allocates_the_dense_input_block():
     # of every importance variant, the batch's indptr) is about 200 bytes a feature.
     block = d * batch * 4
     assert peak < block / 4, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_prediction_on_a_wide_csr_takes_full_batches_and_matches_small_ones(monkeypatch):
+    d = 300_000  # a dense block would be capped at a handful of rows
+    rng = np.random.default_rng(9)
+    rows, cols = rng.integers(0, 2100, 30_000), rng.integers(0, d, 30_000)
+    X = sp.csr_matrix((rng.standard_normal(30_000), (rows, cols)), shape=(2100, d))
+    X.sum_duplicates()
+    net = build_mlp(d, 2, (16, 4), "set", 0.001, Optimizer(), np.random.default_rng(0),
+                    np.float64)
+    calls = []
+    forward = net.forward
+
+    def counting(XT):
+        calls.append(XT.shape[1])
+        return forward(XT)
+    monkeypatch.setattr(net, "forward", counting)
+    P = net.predict_proba(X)
+    assert calls == [1024, 1024, 52]
+    np.testing.assert_allclose(P, net.predict_proba(X, batch=7), rtol=1e-12)

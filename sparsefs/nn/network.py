@@ -99,9 +99,12 @@ class MLP:
         self._flat = self._flat_grads = None
         self._xt_flat, self._xt_capacity, self._sparse_batch = None, 0, None
 
-    def eval_batch(self, limit=EVAL_BATCH):
-        """Mini-batch size of prediction: ``limit`` rows, fewer for wide inputs so the input
-        block stays within ``EVAL_BATCH_BYTES``."""
+    def eval_batch(self, limit=EVAL_BATCH, X=None):
+        """Mini-batch size of prediction: ``limit`` rows, fewer for wide dense inputs so the
+        input block stays within ``EVAL_BATCH_BYTES``. A CSR ``X`` on a sparse first layer
+        builds no dense block (see :meth:`batch_input`), so it takes ``limit`` rows."""
+        if X is not None and sp.issparse(X) and isinstance(self.layers[0], SparseLayer):
+            return int(limit)
         per_row = self.n_features * np.dtype(self.dtype).itemsize
         return int(max(1, min(limit, EVAL_BATCH_BYTES // per_row)))
 
@@ -211,7 +214,7 @@ class MLP:
         """Class probabilities (n, C) for the rows ``rows`` of X (default all), dense or CSR,
         in mini-batches of ``batch`` (default :meth:`eval_batch`); X is never copied. For a
         regression network (linear outputs) these are its outputs (n, n_outputs)."""
-        batch = batch or self.eval_batch()
+        batch = batch or self.eval_batch(X=X)
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
         n = len(rows)
         out = np.empty((n, self.n_classes), dtype=np.float64)
