@@ -51,3 +51,12 @@ def no_user_data_dir(monkeypatch, tmp_path):
     """Keep the developer's own SPARSEFS_DATA and cache folder out of every test."""
     monkeypatch.delenv("SPARSEFS_DATA", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Reader blocks of a few bytes: every row boundary and buffer refill is exercised."""
+    from sparsefs.data import delimited
+
+    monkeypatch.setattr(delimited, "BLOCK_BYTES", 40)
+    monkeypatch.setattr(delimited, "HEAD_BYTES", 7)

@@ -17,12 +17,13 @@ def bench(monkeypatch):
     import bench.files_bench
     import bench.report
     import bench.targets
+    import bench.wide_files
     return bench
 
 
 def test_generated_genes_csv_has_the_planted_signal(bench, tmp_path):
-    spec = dict(bench.files_bench.GENES, n=60, d=300, planted=(3, 100, 250))
-    path = bench.files_bench.make_genes_csv(str(tmp_path / "g.csv"), spec)
+    spec = dict(bench.wide_files.GENES, n=60, d=300, planted=(3, 100, 250))
+    path = bench.wide_files.make_genes_csv(str(tmp_path / "g.csv"), spec)
     with open(path) as f:
         header = next(csv.reader(f))
     assert header[0] == "diagnosis" and header[1:4] == ["g0", "g1", "g2"] and len(header) == 301
@@ -33,17 +34,17 @@ def test_generated_genes_csv_has_the_planted_signal(bench, tmp_path):
         inside = X[y == spec["classes"][c], g].mean()
         assert inside - X[y != spec["classes"][c], g].mean() > 1.0
     mtime = os.path.getmtime(path)
-    assert bench.files_bench.make_genes_csv(path, spec) == path  # reused, not rewritten
+    assert bench.wide_files.make_genes_csv(path, spec) == path  # reused, not rewritten
     assert os.path.getmtime(path) == mtime
 
 
 def test_generated_text_svm_is_sparse_and_planted(bench, tmp_path):
     from sklearn.datasets import load_svmlight_file
 
-    spec = dict(bench.files_bench.TEXT, n=40, d=50_000, tokens=500)
-    path = bench.files_bench.make_text_svm(str(tmp_path / "t.svm"), spec)
+    spec = dict(bench.wide_files.TEXT, n=40, d=50_000, tokens=500)
+    path = bench.wide_files.make_text_svm(str(tmp_path / "t.svm"), spec)
     X, y = load_svmlight_file(path, n_features=spec["d"])
-    planted = bench.files_bench.text_planted(spec)[0]
+    planted = bench.wide_files.text_planted(spec)[0]
     assert X.shape == (40, 50_000) and set(y) == {0.0, 1.0}
     assert 0 < X.nnz / (40 * 50_000) < 0.02
     pos, neg = X[y == 1][:, planted].getnnz(), X[y == 0][:, planted].getnnz()
