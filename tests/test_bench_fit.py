@@ -15,6 +15,7 @@ MIB = 1 << 20
 @pytest.fixture
 def bench(monkeypatch):
     monkeypatch.syspath_prepend(ROOT)  # bench/ is not part of the installed package
+    import bench.fit_report
     import bench.fit_bench
     import bench.report
     import bench.targets
@@ -68,7 +69,7 @@ def test_targets_not_run_are_na(bench):
 
 
 def test_section_renders(bench):
-    md = bench.report.fit_section(_results(bench)["fit"])
+    md = bench.fit_report.fit_section(_results(bench)["fit"])
     assert "training.train_mlp 90%" in md and "products.spmm_forward 30%" in md
     assert "against one float32 copy of X (160.0 MiB)" in md
     full = bench.report.markdown({"name": "t", "machine": {}, **_results(bench)}, [])
