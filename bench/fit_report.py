@@ -5,7 +5,6 @@ from sparsefs.experiments.tables import markdown_table
 from .machine import env_str
 from .report import _f
 
-
 FIT_INTRO = (
     "Each fit is a whole `SparseFeatureSelector.fit` as a user calls it, the paper's protocol "
     "(`standardize=True`, attribution on every mini-batch, topology update every 10 steps, "

@@ -15,8 +15,8 @@ MIB = 1 << 20
 @pytest.fixture
 def bench(monkeypatch):
     monkeypatch.syspath_prepend(ROOT)  # bench/ is not part of the installed package
-    import bench.fit_report
     import bench.fit_bench
+    import bench.fit_report
     import bench.report
     import bench.targets
     return bench
