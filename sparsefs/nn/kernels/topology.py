@@ -69,14 +69,16 @@ def merge_rows(indptr, indices, keep, new_keys, n_out, new_indptr, new_indices, 
     for i in range(n_in):
         new_indptr[i] = pos
         p, end = indptr[i], indptr[i + 1]
+        # Keys are sorted, so "in row i" is a comparison with the row's end (no division).
+        row_start, row_end = i * n_out, (i + 1) * n_out
         while True:
             while p < end and not keep[p]:
                 p += 1
             has_old = p < end
-            has_new = q < nk and new_keys[q] // n_out == i
+            has_new = q < nk and new_keys[q] < row_end
             if not has_old and not has_new:
                 break
-            jn = new_keys[q] - i * n_out if has_new else -1
+            jn = new_keys[q] - row_start if has_new else -1
             if has_old and (not has_new or indices[p] < jn):
                 new_indices[pos] = indices[p]
                 src[pos] = p
