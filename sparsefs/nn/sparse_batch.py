@@ -35,11 +35,6 @@ class SparseBatch:
     def itemsize(self):
         return self.dtype.itemsize
 
-    @property
-    def nbytes(self):
-        """Bytes of the arrays (what the dense block of the same batch would be: d x batch)."""
-        return self.indptr.nbytes + self.samples.nbytes + self.values.nbytes
-
     def fill(self, X, rows, inv_scale=None):
         """Hold the rows ``rows`` (int64) of the CSR ``X``, values times ``inv_scale`` (d,)
         per feature when given. Returns self."""
