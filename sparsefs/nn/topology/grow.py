@@ -107,7 +107,7 @@ class AttributionGrow:
         if self.pruning is None:
             return
         rows = self.pruning.due(self.ema)
-        self.pruning.prune(network, rows, epoch)
+        self.pruning.prune(network, rows)
         self.ema[rows] = 0.0
 
     def finish(self, network):

@@ -37,8 +37,6 @@ class InputPruning:
         self.min_inputs = max(1, min(int(min_inputs), self.n_features))
         self.active = np.ones(self.n_features, dtype=bool)
         self.strikes = np.zeros(self.n_features, dtype=np.int64)
-        #: (epoch, number of inputs pruned then) for every epoch that pruned some.
-        self.events = []
 
     @property
     def n_active(self):
@@ -64,7 +62,7 @@ class InputPruning:
             ready = np.sort(ready[np.argsort(running[ready], kind="stable")[:room]])
         return ready
 
-    def prune(self, network, rows, epoch=0):
+    def prune(self, network, rows):
         """Remove every first-layer weight of the inputs ``rows`` and stop gathering them.
 
         Returns the number of weights removed.
@@ -79,7 +77,6 @@ class InputPruning:
         removed = layer.nnz - int(keep.sum())
         layer.rebuild(keep, np.empty(0, dtype=np.int64))
         network.set_gathered_inputs(np.flatnonzero(self.active))
-        self.events.append((int(epoch), len(rows)))
         return removed
 
     def occupied(self, n_out, occupied):
