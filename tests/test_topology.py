@@ -340,3 +340,48 @@ def test_occupied_kernel_is_right_for_keys_in_any_order():
     probe = rng.permutation(50 * 40).astype(np.int64)[:1500]  # shuffled, rows revisited
     got = topology.occupied_by(layer, keep)(probe)
     np.testing.assert_array_equal(got, np.isin(probe, layer.keys()[keep]))
+
+
+@pytest.mark.parametrize("density, zeta", [(0.3, 0.3), (0.05, 0.5), (0.9, 0.1)])
+def test_in_place_merge_equals_merging_into_new_arrays(density, zeta):
+    """Every SET/RigL update merges in the layer's own arrays; the result must be the one of
+    the allocating merge (indices, weights, both Adam moments, row pointers), bit for bit."""
+    import copy
+
+    rng = np.random.default_rng(11)
+    a = random_sparse_layer(120, 70, density, rng)
+    a.indptr[:] = np.minimum(a.indptr, a.indptr[40])  # rows 40..: empty except the last
+    a.indptr[-1] = a.indptr[40]
+    a.set_csr(a.indptr, a.indices[:a.indptr[-1]].copy(), a.data[:a.indptr[-1]].copy(),
+              [s[:a.indptr[-1]].copy() + rng.standard_normal(a.indptr[-1]) for s in a.state])
+    b = copy.deepcopy(a)
+    b._owns_arrays = False
+    for _ in range(4):
+        keep, n = topology.prune_smallest(a, zeta)
+        keys = topology.random_keys(a.n_in, a.n_out, n, rng, topology.occupied_by(a, keep),
+                                    n_taken=int(keep.sum()))
+        data_id = id(a.data)
+        a.rebuild(keep, keys)
+        b.rebuild(keep, keys)
+        b._owns_arrays = False
+        assert id(a.data) == data_id  # merged where it was, not into a new array
+        for name in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+        for sa, sb in zip(a.state, b.state):
+            np.testing.assert_array_equal(sa, sb)
+        a.data += rng.standard_normal(a.nnz) * 0.1
+        b.data[:] = a.data
+
+
+def test_a_restored_snapshot_is_not_changed_by_later_updates():
+    rng = np.random.default_rng(12)
+    layer = random_sparse_layer(60, 40, 0.2, rng)
+    topology.set_update(layer, 0.3, rng)
+    snap = layer.copy_params()
+    kept = {k: v.copy() for k, v in snap.items()}
+    layer.load_params(snap)
+    for _ in range(3):
+        topology.set_update(layer, 0.3, rng)
+        layer.data += 0.1
+    for k, v in kept.items():
+        np.testing.assert_array_equal(snap[k], v, err_msg=k)

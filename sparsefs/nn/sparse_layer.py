@@ -86,11 +86,14 @@ class SparseLayer:
         indices = np.empty(len(keys), dtype=np.int32)
         topology_kernels.keys_to_csr(np.ascontiguousarray(keys, dtype=np.int64), self.n_out,
                                      indptr, indices)
-        self.set_csr(indptr, indices, values, state)
+        # The caller may still hold ``values``: the first update merges into new arrays.
+        self.set_csr(indptr, indices, values, state, owned=False)
 
-    def set_csr(self, indptr, indices, values, state):
+    def set_csr(self, indptr, indices, values, state, owned=True):
         """Adopt CSR arrays (indices sorted within rows), weights and state; the by-output
-        mirror is rebuilt when next needed."""
+        mirror is rebuilt when next needed. ``owned=False``: the arrays belong to someone
+        else too, so a topology update must not change them in place."""
+        self._owns_arrays = bool(owned)
         self.indptr, self.indices = indptr, indices
         self.data = np.ascontiguousarray(values, dtype=self.dtype)
         self.state = [np.ascontiguousarray(s, dtype=self.dtype) for s in state]
@@ -127,12 +130,24 @@ class SparseLayer:
         positions ``new_keys``, in one O(nnz) merge of two sorted lists.
 
         Survivors keep their weight and optimizer state; new positions start at 0 with zero
-        moments. nnz becomes ``keep.sum() + len(new_keys)``.
+        moments. nnz becomes ``keep.sum() + len(new_keys)``. When it stays the same (every
+        SET and RigL update) the merge runs in the layer's own arrays, which must then be
+        its own (not a snapshot's: see :meth:`load_params`).
         """
         nnz = int(keep.sum()) + len(new_keys)
         indptr = np.empty(self.n_in + 1, dtype=np.int64)
+        idx_type = np.int32 if self.nnz < 2**31 else np.int64
+        if nnz == self.nnz and self._owns_arrays:
+            # The kernel moves two moments; an optimizer with fewer passes the weights again.
+            moments = ([*self.state] + [self.data, self.data])[:2]
+            topology_kernels.merge_rows_in_place(
+                self.indptr, self.indices, keep, new_keys, self.n_out, self.data, *moments,
+                np.empty(nnz, dtype=idx_type), np.empty(len(new_keys), dtype=idx_type),
+                np.empty(len(new_keys), dtype=np.int32), indptr)
+            self.set_csr(indptr, self.indices, self.data, self.state)
+            return
         indices = np.empty(nnz, dtype=np.int32)
-        src = np.empty(nnz, dtype=np.int32 if self.nnz < 2**31 else np.int64)
+        src = np.empty(nnz, dtype=idx_type)
         topology_kernels.merge_rows(self.indptr, self.indices, keep, new_keys, self.n_out,
                                     indptr, indices, src)
 
@@ -251,5 +266,5 @@ class SparseLayer:
         """
         nnz = len(snap["indices"])
         self.set_csr(snap["indptr"], snap["indices"], snap["data"],
-                     self.optimizer.new_state(nnz, self.dtype))
+                     self.optimizer.new_state(nnz, self.dtype), owned=False)
         self.bias[:] = snap["bias"]
