@@ -3,6 +3,7 @@
     python bench/run.py --quick                       # < 3 minutes on 2 cores
     python bench/run.py                               # full suite, < 30 minutes
     python bench/run.py --suite kernels,scaling --out /tmp/b
+    python bench/run.py --suite million --name million   # the 1M-input epoch alone
 
 Writes ``<out>/<name>.json`` (every measurement: median, quartiles, min/max of interleaved
 repetitions, the machine and the command), ``<out>/<name>.md`` (tables, including the issue's
@@ -27,7 +28,7 @@ import sparsefs  # noqa: E402
 THREADS_APPLIED = sparsefs.configure_threads()
 
 # fit: whole SparseFeatureSelector.fit calls, sparse vs dense, one process each (fit_bench.py)
-SUITES = ("kernels", "training", "scaling", "peer", "fit", "files")
+SUITES = ("kernels", "training", "scaling", "peer", "fit", "files", "million")
 
 
 def parse_args(argv=None):
@@ -37,8 +38,10 @@ def parse_args(argv=None):
                     "installed, PyTorch masked dense weights.")
     p.add_argument("--quick", action="store_true",
                    help="a subset of shapes and cases (< 3 minutes on 2 cores)")
-    p.add_argument("--suite", default=",".join(SUITES),
-                   help=f"comma-separated suites to run, from {','.join(SUITES)} (default all)")
+    p.add_argument("--suite", default=",".join(SUITES[:-1]),
+                   help=f"comma-separated suites to run, from {','.join(SUITES)} (default all "
+                        "but million: the full training suite holds the 1M-input case, and "
+                        "million runs it alone)")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"),
                    help="output folder (default bench/results)")
     p.add_argument("--name", default=None,
@@ -88,6 +91,9 @@ def main(argv=None):
         if suite == "kernels":
             from bench import kernels_bench
             results["kernels"] = kernels_bench.run(mode, log=log, seed=args.seed)
+            from bench import efficiency_bench
+            results["kernels"]["efficiency"] = efficiency_bench.run(mode, log=log,
+                                                                    seed=args.seed + 1)
         elif suite == "training":
             from bench import training_bench
             results["training"] = training_bench.run(mode, log=log, seed=args.seed)
@@ -100,6 +106,9 @@ def main(argv=None):
         elif suite == "fit":
             from bench import fit_bench
             results["fit"] = fit_bench.run(mode, log=log, seed=args.seed)
+        elif suite == "million":
+            from bench import training_bench
+            results["million"] = training_bench.run_one_million(log=log, seed=args.seed)
         elif suite == "files":
             from bench import files_bench
             results["files"] = files_bench.run(mode, log=log, out_dir=args.out, seed=args.seed)

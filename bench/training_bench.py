@@ -133,16 +133,32 @@ def plan(mode, seed=0):
     extras = {"cifar_mlp": dict(cifar, fraction=0.1) if quick else cifar}
     if not quick:
         extras["cifar_mlp_with_attribution"] = dict(cifar, attribution=True, epochs=1)
-        extras["one_million_inputs"] = {
-            "kind": "epoch", "data": {"n": 1000, "d": 1_000_000, "classes": 2, "format": "csr",
-                                      "nnz_frac": 0.01},
-            "method": "set", "epsilon": 20, "batch": 64, "epochs": 1, "hidden": [1000, 100],
-            "seed": seed}
+        extras["one_million_inputs"] = one_million_spec(seed)
     # The diagnostic repeats the madelon steps (shorter) and the CIFAR-shaped epoch (always
     # from 10% of the samples) under each thread-wait variant.
     diag = {"steps": dict(step_specs[0], budget=1.0 if quick else 2.0),
             "cifar": dict(cifar, fraction=0.1)}
     return epoch_specs, step_specs, extras, diag
+
+
+def one_million_spec(seed=0):
+    """1,000 CSR samples with 1,000,000 features (1% stored), ERK epsilon 20, one epoch."""
+    return {"kind": "epoch", "data": {"n": 1000, "d": 1_000_000, "classes": 2, "format": "csr",
+                                      "nnz_frac": 0.01},
+            "method": "set", "epsilon": 20, "batch": 64, "epochs": 1, "hidden": [1000, 100],
+            "seed": seed}
+
+
+def run_one_million(log=print, seed=0):
+    """The 1M-input case alone (the ``million`` suite), in a child process with the CLI
+    policy, so it can be rerun at a commit without the whole training suite."""
+    policy = threading_variants("full")[0][3]
+    wait_quiet(10, log=log)
+    r = run_case(one_million_spec(seed), log, policy, timeout=1800)
+    if "seconds_per_epoch" in r:
+        log(f"    {r['seconds_per_epoch']:.2f} s/epoch, nnz {r['total_nnz']:,}, peak RSS "
+            f"{r['peak_rss_bytes'] / 1e6:.0f} MB, data {r['data_bytes'] / 1e6:.0f} MB")
+    return r
 
 
 def cli_startup(repeats=5):

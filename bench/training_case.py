@@ -70,6 +70,13 @@ def load_data(spec, rng):
     return X, y, desc
 
 
+def data_bytes(X):
+    """Bytes of X as held: the three CSR arrays, or the dense array."""
+    if sp.issparse(X):
+        return int(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
+    return int(X.nbytes)
+
+
 def random_csr(n, d, frac, rng):
     """A CSR float32 (n, d) with about ``frac * d`` sorted distinct columns per row, N(0,1)."""
     k = max(1, int(round(frac * d)))
@@ -151,7 +158,7 @@ def run_epoch(spec):
         "param_bytes": int(max(net.nbytes(), result.param_bytes)),
         "param_bytes_per_nnz": max(net.nbytes(), result.param_bytes) / sum(nnz),
         "dense_param_bytes": accounting.dense_param_bytes(net.shapes, opt),
-        "rss_before_network_bytes": rss_before,
+        "rss_before_network_bytes": rss_before, "data_bytes": data_bytes(X),
         "peak_rss_bytes": accounting.peak_rss_bytes(),
         "numba": numba_threading(),
         **_thread_record(),
