@@ -55,3 +55,26 @@ def test_attribution_in_class_chunks_equals_one_block(monkeypatch):
     whole = neuron_attribution(net, XT)
     monkeypatch.setattr(imp, "ATTRIBUTION_BLOCK_BYTES", 1)  # one class at a time
     np.testing.assert_allclose(neuron_attribution(net, XT), whole, rtol=1e-12)
+
+
+def test_attribution_of_a_wide_network_forms_no_input_by_classes_block():
+    """The first layer's input gradient is reduced into the (d,) scores as it is formed: the
+    peak stays far below one (d, classes x batch) block, the array attribution must not make."""
+    import tracemalloc
+
+    d, C, batch = 5000, 10, 50
+    rng = np.random.default_rng(3)
+    net = build_mlp(d, C, (200, 50), "set", 0.1, Optimizer(), rng, np.float32)
+    XT = rng.standard_normal((d, batch), dtype=np.float32)
+    net.forward(XT)
+    acc = np.zeros(d)
+    neuron_attribution(net, XT, acc)  # compile outside the trace
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        neuron_attribution(net, XT, acc)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    block = d * C * batch * 4
+    assert peak < block / 4, (peak, block)

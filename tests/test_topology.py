@@ -385,3 +385,25 @@ def test_a_restored_snapshot_is_not_changed_by_later_updates():
         layer.data += 0.1
     for k, v in kept.items():
         np.testing.assert_array_equal(snap[k], v, err_msg=k)
+
+
+@pytest.mark.parametrize("row_scale", ["even", "first_rows_large", "one_hot"])
+def test_rigl_top_k_is_exact_whatever_the_sampled_threshold_guesses(row_scale):
+    """The first threshold comes from a sample of rows; rows unlike the sample (too high a
+    guess: a second pass) or ties must not change the answer: the dense reference's top-k."""
+    rng = np.random.default_rng(13)
+    layer = random_sparse_layer(400, 60, 0.1, rng)
+    XT = rng.standard_normal((400, 5))
+    if row_scale == "first_rows_large":
+        XT[:7] *= 100.0  # the evenly spaced sample sees one of these rows at most
+    elif row_scale == "one_hot":
+        XT[:] = 0.0
+        XT[3] = 1.0
+    GT = rng.standard_normal((60, 5))
+    old = layer.keys()
+    keep, n = topology.prune_smallest(layer, 0.3)
+    got = topology.rigl_regrow(layer, keep, n, XT, GT, block_bytes=20 * 60 * 8)
+    score = np.abs(XT @ GT.T).ravel()
+    score[old[keep]] = -np.inf
+    ref = np.sort(np.argsort(-score, kind="stable")[:n])
+    np.testing.assert_array_equal(got, ref)

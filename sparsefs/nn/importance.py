@@ -72,7 +72,7 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
             layer = network.layers[k]
             dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
             layer.input_grad(G, dX)
-            products.relu_backward(np.tile(acts[k - 1], len(classes)), dX)
+            products.relu_backward_tiled(acts[k - 1], dX)
             G = dX
         network.layers[0].input_grad_abs_sum(G, weight, out)
     return out

@@ -135,6 +135,19 @@ def relu_backward(A, G):
 
 
 @njit(parallel=True, cache=True)
+def relu_backward_tiled(A, G):
+    """``G[:, c * batch + b] *= (A[:, b] > 0)`` for every block ``c``: the ReLU derivative of
+    several cotangents at once (G is (n, k * batch), A is (n, batch)), without tiling A."""
+    n, batch = A.shape
+    k = G.shape[1] // batch
+    for i in prange(n):
+        for b in range(batch):
+            if A[i, b] <= 0:
+                for c in range(k):
+                    G[i, c * batch + b] = 0
+
+
+@njit(parallel=True, cache=True)
 def gather_rows_t(X, rows, cols, out):
     """``out[cols, k] = X[rows[k], cols]``: a mini-batch of a dense (n, d) X, feature-major
     (d, batch), of the features ``cols`` (sorted int64; all of them, or the inputs not pruned).

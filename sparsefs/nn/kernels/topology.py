@@ -179,6 +179,17 @@ def collect_above(block, indptr, indices, keep, row0, threshold, n_out, vals, ke
 
 
 @njit(cache=True)
+def zero_stored(block, indptr, indices, keep, rows):
+    """``block[r, j] = 0`` wherever input row ``rows[r]`` stores a kept weight at ``j``: a
+    sample of gradient rows reduced to the free positions a regrowth may pick."""
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        for p in range(indptr[i], indptr[i + 1]):
+            if keep[p]:
+                block[r, indices[p]] = 0
+
+
+@njit(cache=True)
 def keep_top(vals, keys, n, threshold, count):
     """Compact ``vals[:n]``/``keys[:n]`` in place to ``count`` entries: all above ``threshold``,
     then the first ones equal to it. ``threshold`` is the ``count``-th largest value."""

@@ -21,6 +21,11 @@ RIGL_BLOCK_BYTES = 1 << 20
 # cuts stay few, about ln(n_in * n_out / count) of them, and memory stays O(count + block).
 CANDIDATE_ROOM = 2
 
+# RigL's first threshold is the value an evenly spaced sample of rows says this many times
+# ``count`` free positions exceed: high enough that most entries fail the first test, low
+# enough that a second pass is rare.
+RIGL_GUESS_MARGIN = 1.5
+
 
 class RandomGrow:
     """SET's regrowth: ``count`` uniformly random positions among the empty ones."""
@@ -135,7 +140,43 @@ def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):
     block = np.empty((step, n_out), dtype=XT.dtype)
     vals = np.empty(CANDIDATE_ROOM * count + block.size, dtype=XT.dtype)
     keys = np.empty(CANDIDATE_ROOM * count + block.size, dtype=np.int64)
-    n, threshold = 0, -1.0
+    n_free = n_in * n_out - int(keep.sum())
+    guess = _threshold_guess(layer, keep, XT, GTt, block, count, n_free)
+    n = _collect(layer, keep, count, XT, GTt, block, vals, keys, guess)
+    if n < count:  # the guess was too high: a second pass from no threshold at all
+        n = _collect(layer, keep, count, XT, GTt, block, vals, keys, -1.0)
+    # The drop freed at least ``count`` positions, so ``n == count`` here.
+    return np.sort(keys[:n])
+
+
+def _threshold_guess(layer, keep, XT, GTt, block, count, n_free):
+    """A lower bound, most likely, for the ``count``-th largest ``|gradient|`` at a free
+    position: the value exceeded by ``RIGL_GUESS_MARGIN * count`` of them if an evenly spaced
+    sample of input rows (one block, stored positions set to 0) is typical. Only a start: a
+    pass that finds fewer than ``count`` entries above it is repeated without it, so the
+    result never depends on it."""
+    n_in = XT.shape[0]
+    rows = min(n_in, block.shape[0])
+    if rows == n_in or count * RIGL_GUESS_MARGIN >= n_free:
+        return -1.0
+    sample = np.linspace(0, n_in - 1, rows).astype(np.int64)
+    part = block[:rows]
+    np.matmul(XT[sample], GTt, out=part)
+    topology_kernels.zero_stored(part, layer.indptr, layer.indices, keep, sample)
+    flat = np.abs(part, out=part).ravel()  # the block is scratch: no copy
+    above = int(RIGL_GUESS_MARGIN * count * flat.size / n_free)
+    if above < 1 or above >= flat.size:
+        return -1.0
+    return float(np.partition(flat, flat.size - above)[flat.size - above])
+
+
+def _collect(layer, keep, count, XT, GTt, block, vals, keys, threshold):
+    """One pass over the gradient's row blocks: the best ``count`` candidates above
+    ``threshold`` in ``vals``/``keys``; returns how many (fewer than ``count`` only when
+    fewer free positions exceed ``threshold``)."""
+    n_in, n_out = layer.n_in, layer.n_out
+    step = block.shape[0]
+    n = 0
     for r0 in range(0, n_in, step):
         r1 = min(n_in, r0 + step)
         np.matmul(XT[r0:r1], GTt, out=block[: r1 - r0])
@@ -146,5 +187,4 @@ def rigl_regrow(layer, keep, count, XT, GT, block_bytes=RIGL_BLOCK_BYTES):
         if n > count and (threshold < 0 or n + block.size > len(vals) or r1 == n_in):
             threshold = float(np.partition(vals[:n], n - count)[n - count])
             n = topology_kernels.keep_top(vals, keys, n, threshold, count)
-    # The drop freed at least ``count`` positions, so ``n == count`` here.
-    return np.sort(keys[:n])
+    return n
