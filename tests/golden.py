@@ -1,9 +1,11 @@
 """Rankings the engine must keep reproducing: same seed, same ranking, across refactors.
 
-``python tests/golden.py`` rewrote ``tests/data/golden_rankings.json`` with the code of commit
-f7678bc (the last flat-layout version), on this 2-core machine; ``test_golden.py`` checks that
-today's code gives exactly those rankings. Float32 sums in the kernels are reordered by the
-thread count (fastmath reassoc), so the file records the Numba thread count it was made with.
+``python tests/golden.py`` wrote ``tests/data/golden_rankings.json`` first with the code of
+commit f7678bc (the last flat-layout version), on this 2-core machine, and again when random
+positions came to be drawn already sorted (exponential spacings), which changes every seed's
+topology on purpose; ``test_golden.py`` checks that today's code gives exactly the recorded
+rankings. Float32 sums in the kernels are reordered by the thread count (fastmath reassoc),
+so the file records the Numba thread count it was made with.
 """
 
 import json

@@ -52,6 +52,13 @@ def test_same_seed_same_ranking(tmp_path):
     assert json.loads(a.read_text())["rankings"] == json.loads(b.read_text())["rankings"]
 
 
+# Enough learning that the toy's planted column is found whatever the seed (40 of 40 seeds
+# checked; at the defaults the 6-input toy gets ~10 optimizer steps and its top 2 is near
+# chance, so a test asserting it would ride on its seed).
+LEARNS_THE_TOY = ("--hidden", "16", "--epochs", "10", "--lr", "0.01", "--batch-size", "16",
+                  "--density", "0.5")
+
+
 def _labelled_csv(folder):
     """240 rows of six columns a..f; the label is the sign of column c. Returns (path, X)."""
     X = np.random.default_rng(0).standard_normal((240, 6))
@@ -63,8 +70,7 @@ def _labelled_csv(folder):
 def test_select_writes_csv_of_chosen_columns(tmp_path):
     src, X = _labelled_csv(tmp_path)
     out = tmp_path / "top.csv"
-    res = run("select", str(src), "--k", "2", "--hidden", "16", "--epochs", "5", "--quiet",
-              "-o", str(out))
+    res = run("select", str(src), "--k", "2", *LEARNS_THE_TOY, "--quiet", "-o", str(out))
     assert res.exit_code == 0, res.output
     lines = out.read_text().splitlines()
     header = lines[0].split(",")
@@ -81,8 +87,7 @@ def test_select_writes_csv_of_chosen_columns(tmp_path):
 def test_select_writes_the_json_record(tmp_path):
     src, _ = _labelled_csv(tmp_path)
     out = tmp_path / "top.json"
-    res = run("select", str(src), "--k", "2", "--hidden", "16", "--epochs", "5", "--quiet",
-              "-o", str(out))
+    res = run("select", str(src), "--k", "2", *LEARNS_THE_TOY, "--quiet", "-o", str(out))
     assert res.exit_code == 0, res.output
     r = json.loads(out.read_text())
     assert r["kind"] == "select" and r["dataset"] == "data" and "data" not in r
@@ -91,7 +96,7 @@ def test_select_writes_the_json_record(tmp_path):
     assert r["selected"] == r["ranking"][:2]
     assert r["selected_names"] == ["abcdef"[j] for j in r["selected"]]
     assert set(r["rankings"]) == {"attr", "strength"} and r["rankings"]["attr"] == r["ranking"]
-    assert r["stopped_by"] in ("epochs", "early_stopping") and 1 <= r["best_epoch"] <= 5
+    assert r["stopped_by"] in ("epochs", "early_stopping") and 1 <= r["best_epoch"] <= 10
     assert "accuracy" not in r  # select has no test split to score
 
 

@@ -52,7 +52,10 @@ def test_selection_table_and_combined_scores_by_hand():
                                                                    (0.75 + 0.5) / 2])
 
 
-SMALL = dict(density=0.5, hidden_layer_sizes=(32, 8), max_iter=15, batch_size=32)
+# A learning rate at which every seed finds the three planted columns (30 of 30 seeds
+# checked; 26 of 30 at the default 1e-3), so assertions about them do not ride on a seed.
+SMALL = dict(density=0.5, hidden_layer_sizes=(32, 8), max_iter=15, batch_size=32,
+             learning_rate_init=0.01)
 
 
 def _data():

@@ -407,3 +407,35 @@ def test_rigl_top_k_is_exact_whatever_the_sampled_threshold_guesses(row_scale):
     score[old[keep]] = -np.inf
     ref = np.sort(np.argsort(-score, kind="stable")[:n])
     np.testing.assert_array_equal(got, ref)
+
+
+def test_random_keys_hit_every_free_position_equally_often():
+    """Chi-square over positions: 400 draws of 30 keys among the 200 free positions of a
+    20 x 12 layer, with 40 occupied (the rejection path, sorted keys from exponential
+    spacings); the control, keys biased to low positions, must be rejected."""
+    from scipy.stats import chisquare
+
+    rng = np.random.default_rng(21)
+    total = 20 * 12
+    taken = np.sort(rng.choice(total, 40, replace=False))
+    is_taken = np.zeros(total, dtype=bool)
+    is_taken[taken] = True
+    counts = np.zeros(total)
+    for _ in range(400):
+        keys = topology.random_keys(20, 12, 30, rng, lambda k: is_taken[k], len(taken))
+        assert len(np.unique(keys)) == 30 and not is_taken[keys].any()
+        counts[keys] += 1
+    free = counts[~is_taken]
+    assert chisquare(free).pvalue > 1e-3
+    biased = free.copy()
+    biased[: len(free) // 2] *= 1.3
+    assert chisquare(biased * free.sum() / biased.sum()).pvalue < 1e-6
+
+
+def test_sorted_uniform_keys_are_sorted_distinct_and_in_range():
+    from sparsefs.nn.topology.positions import sorted_uniform_keys
+
+    rng = np.random.default_rng(22)
+    keys = sorted_uniform_keys(1000, 5000, rng)
+    assert np.all(np.diff(keys) > 0) and keys[0] >= 0 and keys[-1] < 1000
+    assert len(keys) > 990  # 5000 draws over 1000 values miss ~ 1000 e^-5 = 7 of them
