@@ -43,15 +43,22 @@ class DenseLayer:
     def density(self) -> float:
         return 1.0
 
-    def forward(self, XT: np.ndarray, out: np.ndarray) -> None:
-        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), in place."""
+    def forward(self, XT: np.ndarray, out: np.ndarray, relu: bool = False) -> None:
+        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), in place;
+        ``max(out, 0)`` with ``relu``."""
         np.matmul(self.W.T, XT, out=out)
         out += self.bias[:, None]
+        if relu:
+            np.maximum(out, 0, out=out)
 
-    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None) -> None:
-        """Gradient step on W and bias; ``dXT = W GT`` with the weights before the step."""
+    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None,
+                 relu_input: bool = False) -> None:
+        """Gradient step on W and bias; ``dXT = W GT`` with the weights before the step, times
+        the ReLU derivative ``XT > 0`` with ``relu_input``."""
         if dXT is not None:
             np.matmul(self.W, GT, out=dXT)
+            if relu_input:
+                products.relu_backward(XT, dXT)
         np.matmul(XT, GT.T, out=self.grad)
         np.sum(GT, axis=1, out=self.bias_grad)
         m, v = self.optimizer.moments(self.state)

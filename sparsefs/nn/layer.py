@@ -40,13 +40,16 @@ class Layer(Protocol):
     @property
     def density(self) -> float: ...
 
-    def forward(self, XT: np.ndarray, out: np.ndarray) -> None:
-        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place."""
+    def forward(self, XT: np.ndarray, out: np.ndarray, relu: bool = False) -> None:
+        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place;
+        ``max(out, 0)`` with ``relu``."""
 
-    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None) -> None:
+    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None,
+                 relu_input: bool = False) -> None:
         """One optimizer step on weights and bias from the layer input XT (n_in, batch) and the
         loss gradient GT (n_out, batch) at its outputs (1/batch included); ``dXT`` (n_in,
-        batch), when given, receives ``W GT`` with the weights before the step."""
+        batch), when given, receives ``W GT`` with the weights before the step, times the ReLU
+        derivative ``XT > 0`` with ``relu_input`` (XT a ReLU output)."""
 
     def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT`` without touching the weights: GT (n_out, b) -> dXT (n_in, b)."""

@@ -173,10 +173,9 @@ class MLP:
         """
         acts, _ = self.buffers(XT.shape[1])
         inp = XT
+        last = len(self.layers) - 1
         for k, layer in enumerate(self.layers):
-            layer.forward(inp, acts[k])
-            if k < len(self.layers) - 1:
-                np.maximum(acts[k], 0, out=acts[k])
+            layer.forward(inp, acts[k], relu=k < last)
             inp = acts[k]
         if self.loss_fn.needs_logits:
             batch = XT.shape[1]
@@ -200,9 +199,7 @@ class MLP:
         for k in range(len(self.layers) - 1, -1, -1):
             inp = XT if k == 0 else acts[k - 1]
             dinp = None if k == 0 else grads[k - 1]
-            self.layers[k].backward(inp, grads[k], dinp)
-            if dinp is not None:
-                products.relu_backward(acts[k - 1], dinp)
+            self.layers[k].backward(inp, grads[k], dinp, relu_input=k > 0)
         return loss
 
     def layer_io(self, XT):

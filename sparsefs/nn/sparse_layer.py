@@ -164,8 +164,9 @@ class SparseLayer:
         self.set_csr(indptr, indices, self.data, self.state)
 
     # ------------------------------------------------------------------ numerics
-    def forward(self, XT: np.ndarray, out: np.ndarray) -> None:
-        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place.
+    def forward(self, XT: np.ndarray, out: np.ndarray, relu: bool = False) -> None:
+        """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place;
+        ``max(out, 0)`` with ``relu``.
 
         Small XT: gather through the by-output mirror. Large XT: stream it by input rows into
         per-thread accumulators of (n_out, batch) each. A :class:`SparseBatch` XT is streamed
@@ -174,13 +175,13 @@ class SparseLayer:
         if isinstance(XT, SparseBatch):
             sparse_input.forward_sparse_input(
                 self.indptr, self.indices, self.data, self.bias, XT.indptr, XT.samples,
-                XT.values, self.scatter_chunks, self._scratch(XT.shape[1], True), out)
+                XT.values, self.scatter_chunks, self._scratch(XT.shape[1], True), out, relu)
             return
         if XT.nbytes <= GATHER_MAX_BYTES:
-            products.spmm_forward(*self.mirror(), self.data, self.bias, XT, out)
+            products.spmm_forward(*self.mirror(), self.data, self.bias, XT, out, relu)
             return
         products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
-                                     self.scatter_chunks, self._scratch(XT.shape[1]), out)
+                                     self.scatter_chunks, self._scratch(XT.shape[1]), out, relu)
 
     def _scratch(self, batch, sample_major=False):
         """The streaming forward's per-task accumulators (tasks, n_out, batch), or (tasks,
@@ -191,12 +192,14 @@ class SparseLayer:
             self._partial = np.empty(shape, dtype=self.dtype)
         return self._partial
 
-    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None) -> None:
+    def backward(self, XT: np.ndarray, GT: np.ndarray, dXT: np.ndarray | None = None,
+                 relu_input: bool = False) -> None:
         """Gradient step on stored weights and bias; optionally the input gradient.
 
         XT (n_in, batch) is the layer input, GT (n_out, batch) the loss gradient at the outputs
         (1/batch included). ``dXT`` (n_in, batch) receives ``W GT`` with the weights before the
-        step, or is skipped when None (the first layer needs no input gradient).
+        step (times the ReLU derivative ``XT > 0`` with ``relu_input``, XT being a ReLU
+        output), or is skipped when None (the first layer needs no input gradient).
         """
         opt = self.optimizer
         m, v = self.optimizer.moments(self.state)
@@ -209,7 +212,8 @@ class SparseLayer:
                 GT, self.chunks, *opt.scalars())
         else:
             fused.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
-                                dXT if need_dx else XT, need_dx, self.chunks, *opt.scalars())
+                                dXT if need_dx else XT, need_dx, relu_input, self.chunks,
+                                *opt.scalars())
         np.sum(GT, axis=1, out=self.bias_grad)
         bm, bv = self.optimizer.moments(self.bias_state)
         fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv, *opt.scalars(l2=0.0))

@@ -36,7 +36,7 @@ def _update(w, m, v, p, wp, g, opt, lr, beta1, beta2, eps, bc1, bc2):
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, chunks,
+def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, relu_input, chunks,
                   opt, lr, l2, beta1, beta2, eps, bc1, bc2):
     """One fused backward pass and optimizer step over the stored weights.
 
@@ -46,7 +46,8 @@ def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, chunks,
     exists. ``opt`` is ``ADAM`` (bias corrections ``bc1 = 1 - beta1**t``, ``bc2 = 1 -
     beta2**t``, the PyTorch form) or ``SGD`` (``m`` is the momentum buffer, ``beta1`` the
     momentum; ``v`` unused).
-    ``dXT`` (n_in, batch) is written only when ``need_dx``.
+    ``dXT`` (n_in, batch) is written only when ``need_dx``; with ``relu_input`` (XT is a ReLU
+    output) it is 0 where ``XT <= 0``, the ReLU derivative fused in: no second pass over dXT.
     """
     batch = XT.shape[1]
     for c in prange(chunks.shape[0] - 1):
@@ -96,7 +97,11 @@ def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, chunks,
                 _update(data, m, v, p, w, g + l2 * w, opt, lr, beta1, beta2, eps, bc1, bc2)
                 p += 1
             if need_dx:
-                dXT[i, :] = dx
+                if relu_input:
+                    for b in range(batch):
+                        dXT[i, b] = dx[b] if x[b] > 0 else 0
+                else:
+                    dXT[i, :] = dx
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)

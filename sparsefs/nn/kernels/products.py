@@ -24,8 +24,9 @@ _GATHER_BLOCK = 64
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def spmm_forward(indptr_out, idx_in, perm, data, bias, XT, out):
-    """``out[j, :] = bias[j] + sum_i W[i, j] * XT[i, :]`` for every output ``j``.
+def spmm_forward(indptr_out, idx_in, perm, data, bias, XT, out, relu):
+    """``out[j, :] = bias[j] + sum_i W[i, j] * XT[i, :]`` for every output ``j``, then
+    ``max(., 0)`` when ``relu`` (the hidden layers' activation, fused: no second pass).
 
     Gathers rows of ``XT`` through the by-output mirror; one output row per task, race-free.
     ``XT`` is (n_in, batch); ``out`` is (n_out, batch), overwritten.
@@ -39,16 +40,21 @@ def spmm_forward(indptr_out, idx_in, perm, data, bias, XT, out):
             row = XT[idx_in[p]]
             for b in range(batch):
                 acc[b] += w * row[b]
-        out[j, :] = acc
+        if relu:
+            for b in range(batch):
+                out[j, b] = max(acc[b], 0)
+        else:
+            out[j, :] = acc
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, partial, out):
+def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, partial, out, relu):
     """The forward product by input rows: ``XT`` is streamed once, outputs accumulate in cache.
 
     Each of the ``len(chunks) - 1`` tasks adds ``W[i, :]^T XT[i, :]`` for its input rows into its
     own slice of ``partial`` (tasks, n_out, batch); the slices are then summed into ``out``
-    (n_out, batch) with the bias. Faster than the gather when XT does not fit in cache.
+    (n_out, batch) with the bias, then ``max(., 0)`` when ``relu``. Faster than the gather
+    when XT does not fit in cache.
     """
     n_out, batch = out.shape
     for c in prange(chunks.shape[0] - 1):
@@ -66,7 +72,7 @@ def spmm_forward_scatter(indptr, indices, data, bias, XT, chunks, partial, out):
             s = bias[j]
             for c in range(chunks.shape[0] - 1):
                 s += partial[c, j, b]
-            out[j, b] = s
+            out[j, b] = max(s, 0) if relu else s
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)

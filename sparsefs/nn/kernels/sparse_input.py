@@ -45,13 +45,13 @@ def feature_major_batch(indptr, indices, data, rows, inv_scale, scaled, d, b_ind
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_values, chunks,
-                         partial, out):
+                         partial, out, relu):
     """``out = W^T XT + bias`` for a feature-major sparse batch: out (n_out, batch).
 
     Each of the ``len(chunks) - 1`` tasks scatters its inputs' stored values into its own
     slice of ``partial`` (tasks, batch, n_out), sample-major so that one stored value's
     weights (sorted outputs) land in one contiguous row; the slices are then summed, with the
-    bias, into the feature-major ``out``.
+    bias, into the feature-major ``out`` (then ``max(., 0)`` when ``relu``).
     """
     n_out, batch = out.shape
     for c in prange(chunks.shape[0] - 1):
@@ -71,7 +71,7 @@ def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_val
             s = bias[j]
             for c in range(chunks.shape[0] - 1):
                 s += partial[c, b, j]
-            out[j, b] = s
+            out[j, b] = max(s, 0) if relu else s
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
