@@ -20,7 +20,6 @@ import tracemalloc
 import numpy as np
 
 from sparsefs.nn import importance
-from sparsefs.nn.kernels import products
 from sparsefs.nn.network import build_mlp
 from sparsefs.nn.optim import Optimizer
 
@@ -95,13 +94,7 @@ def one_vjp(network, XT, dX):
     cotangent): the pass neuron attribution repeats once per class."""
     acts, _ = network.buffers(XT.shape[1])
     G = network.loss_fn.cotangents(acts[-1], np.array([0]))
-    for k in range(len(network.layers) - 1, 0, -1):
-        layer = network.layers[k]
-        out = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
-        layer.input_grad(G, out)
-        products.relu_backward(acts[k - 1], out)
-        G = out
-    network.layers[0].input_grad(G, dX)
+    network.layers[0].input_grad(importance.back_to_first_layer(network, acts, G), dX)
 
 
 def attribution_case(d, density, classes, rng, budget):

@@ -134,14 +134,19 @@ def test_rigl_blockwise_topk_equals_dense_reference():
     layer = random_sparse_layer(300, 50, 0.1, rng)
     XT = rng.standard_normal((300, 7))
     GT = rng.standard_normal((50, 7))
-    old = layer.keys()
     keep, n = topology.prune_smallest(layer, 0.3)
+    ref = _rigl_reference(layer, keep, n, XT, GT)
     # Tiny blocks (10 rows) force many merges of the running top-k.
     got = topology.rigl_regrow(layer, keep, n, XT, GT, block_bytes=10 * 50 * 4)
-    score = np.abs(XT @ GT.T).ravel()
-    score[old[keep]] = -np.inf
-    ref = np.sort(np.argsort(-score, kind="stable")[:n])
     np.testing.assert_array_equal(got, ref)
+
+
+def _rigl_reference(layer, keep, n, XT, GT):
+    """The ``n`` free positions of largest ``|XT GT^T|`` from the dense gradient, ties in key
+    order: what RigL's blockwise top-k must return."""
+    score = np.abs(XT @ GT.T).ravel()
+    score[layer.keys()[keep]] = -np.inf
+    return np.sort(np.argsort(-score, kind="stable")[:n])
 
 
 def test_rigl_prefers_large_gradient_positions():
@@ -343,34 +348,43 @@ def test_occupied_kernel_is_right_for_keys_in_any_order():
 
 
 @pytest.mark.parametrize("density, zeta", [(0.3, 0.3), (0.05, 0.5), (0.9, 0.1)])
-def test_in_place_merge_equals_merging_into_new_arrays(density, zeta):
-    """Every SET/RigL update merges in the layer's own arrays; the result must be the one of
-    the allocating merge (indices, weights, both Adam moments, row pointers), bit for bit."""
-    import copy
-
+def test_rebuild_in_place_equals_the_merge_of_the_two_key_sets(density, zeta):
+    """Every update merges in the layer's own arrays; the result must be the sorted union of
+    the kept and the new positions, each kept weight and both Adam moments carried with its
+    position and the new ones at 0, whatever the rows' shifts (empty rows included)."""
     rng = np.random.default_rng(11)
     a = random_sparse_layer(120, 70, density, rng)
-    a.indptr[:] = np.minimum(a.indptr, a.indptr[40])  # rows 40..: empty except the last
-    a.indptr[-1] = a.indptr[40]
-    a.set_csr(a.indptr, a.indices[:a.indptr[-1]].copy(), a.data[:a.indptr[-1]].copy(),
-              [s[:a.indptr[-1]].copy() + rng.standard_normal(a.indptr[-1]) for s in a.state])
-    b = copy.deepcopy(a)
-    b._owns_arrays = False
+    end = int(a.indptr[40])  # rows 40..: empty
+    a.set_csr(np.minimum(a.indptr, end), a.indices[:end].copy(), a.data[:end].copy(),
+              [s[:end].copy() + rng.standard_normal(end) for s in a.state])
     for _ in range(4):
         keep, n = topology.prune_smallest(a, zeta)
-        keys = topology.random_keys(a.n_in, a.n_out, n, rng, topology.occupied_by(a, keep),
-                                    n_taken=int(keep.sum()))
+        new = topology.random_keys(a.n_in, a.n_out, n, rng, topology.occupied_by(a, keep),
+                                   n_taken=int(keep.sum()))
+        old_keys = a.keys()
+        carried = {int(k): (d, *(s[p] for s in a.state))
+                   for p, (k, d) in enumerate(zip(old_keys, a.data)) if keep[p]}
         data_id = id(a.data)
-        a.rebuild(keep, keys)
-        b.rebuild(keep, keys)
-        b._owns_arrays = False
+        a.rebuild(keep, new)
         assert id(a.data) == data_id  # merged where it was, not into a new array
-        for name in ("indptr", "indices", "data"):
-            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
-        for sa, sb in zip(a.state, b.state):
-            np.testing.assert_array_equal(sa, sb)
+        want = np.union1d(old_keys[keep], new)
+        np.testing.assert_array_equal(a.keys(), want)
+        got = [(d, *(s[p] for s in a.state)) for p, d in enumerate(a.data)]
+        for k, g in zip(want.tolist(), got):
+            assert g == carried.get(k, (0, 0, 0)), k
         a.data += rng.standard_normal(a.nnz) * 0.1
-        b.data[:] = a.data
+
+
+def test_rebuild_to_fewer_weights_cuts_the_arrays_to_size():
+    rng = np.random.default_rng(14)
+    layer = random_sparse_layer(50, 30, 0.3, rng)
+    keep = rng.random(layer.nnz) < 0.6
+    kept = layer.keys()[keep]
+    values = layer.data[keep].copy()
+    layer.rebuild(keep, np.empty(0, dtype=np.int64))
+    np.testing.assert_array_equal(layer.keys(), kept)
+    np.testing.assert_array_equal(layer.data, values)
+    assert layer.data.base is None and len(layer.state[0]) == len(kept)
 
 
 def test_a_restored_snapshot_is_not_changed_by_later_updates():
@@ -400,12 +414,9 @@ def test_rigl_top_k_is_exact_whatever_the_sampled_threshold_guesses(row_scale):
         XT[:] = 0.0
         XT[3] = 1.0
     GT = rng.standard_normal((60, 5))
-    old = layer.keys()
     keep, n = topology.prune_smallest(layer, 0.3)
+    ref = _rigl_reference(layer, keep, n, XT, GT)
     got = topology.rigl_regrow(layer, keep, n, XT, GT, block_bytes=20 * 60 * 8)
-    score = np.abs(XT @ GT.T).ravel()
-    score[old[keep]] = -np.inf
-    ref = np.sort(np.argsort(-score, kind="stable")[:n])
     np.testing.assert_array_equal(got, ref)
 
 

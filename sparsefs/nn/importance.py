@@ -67,15 +67,22 @@ def neuron_attribution(network: MLP, XT: np.ndarray,
     weight = (2.0 if mirrored else 1.0) / batch
     for c0 in range(0, len(wanted), per_class):
         classes = wanted[c0:c0 + per_class]
-        G = network.loss_fn.cotangents(P, classes)
-        for k in range(len(network.layers) - 1, 0, -1):
-            layer = network.layers[k]
-            dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
-            layer.input_grad(G, dX)
-            products.relu_backward_tiled(acts[k - 1], dX)
-            G = dX
+        G = back_to_first_layer(network, acts, network.loss_fn.cotangents(P, classes))
         network.layers[0].input_grad_abs_sum(G, weight, out)
     return out
+
+
+def back_to_first_layer(network, acts, G):
+    """Cotangents ``G`` (C_out, k * batch) at the network's outputs carried back through every
+    layer but the first (``input_grad`` and the ReLU masks of ``acts``, the buffers of the last
+    forward pass): (first layer's n_out, k * batch)."""
+    for k in range(len(network.layers) - 1, 0, -1):
+        layer = network.layers[k]
+        dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
+        layer.input_grad(G, dX)
+        products.relu_backward_tiled(acts[k - 1], dX)
+        G = dX
+    return G
 
 
 def attribution_passes(network):

@@ -127,41 +127,32 @@ class SparseLayer:
 
     def rebuild(self, keep: np.ndarray, new_keys: np.ndarray) -> None:
         """Keep the stored weights where ``keep`` (nnz,) is True and add the sorted flat
-        positions ``new_keys``, in one O(nnz) merge of two sorted lists.
+        positions ``new_keys``, in one O(nnz) merge of two sorted lists, in the layer's own
+        arrays (copied first when they are shared: see :meth:`load_params`).
 
         Survivors keep their weight and optimizer state; new positions start at 0 with zero
-        moments. nnz becomes ``keep.sum() + len(new_keys)``. When it stays the same (every
-        SET and RigL update) the merge runs in the layer's own arrays, which must then be
-        its own (not a snapshot's: see :meth:`load_params`).
+        moments. nnz becomes ``keep.sum() + len(new_keys)``, at most the old nnz (SET and
+        RigL keep it; input pruning lowers it, and the arrays are then cut to size).
         """
         nnz = int(keep.sum()) + len(new_keys)
+        if nnz > self.nnz:
+            raise ValueError(f"a rebuild to {nnz} weights from {self.nnz} would need larger "
+                             "arrays; topology updates never add weights")
+        if not self._owns_arrays:
+            self.indices, self.data = self.indices.copy(), self.data.copy()
+            self.state = [s.copy() for s in self.state]
         indptr = np.empty(self.n_in + 1, dtype=np.int64)
         idx_type = np.int32 if self.nnz < 2**31 else np.int64
-        if nnz == self.nnz and self._owns_arrays:
-            # The kernel moves two moments; an optimizer with fewer passes the weights again.
-            moments = ([*self.state] + [self.data, self.data])[:2]
-            topology_kernels.merge_rows_in_place(
-                self.indptr, self.indices, keep, new_keys, self.n_out, self.data, *moments,
-                np.empty(nnz, dtype=idx_type), np.empty(len(new_keys), dtype=idx_type),
-                np.empty(len(new_keys), dtype=np.int32), indptr)
-            self.set_csr(indptr, self.indices, self.data, self.state)
-            return
-        indices = np.empty(nnz, dtype=np.int32)
-        src = np.empty(nnz, dtype=idx_type)
-        topology_kernels.merge_rows(self.indptr, self.indices, keep, new_keys, self.n_out,
-                                    indptr, indices, src)
-
-        def moved(arr):
-            out = np.empty(nnz, dtype=arr.dtype)
-            topology_kernels.take_or_zero(arr, src, out)
-            return out
-
-        # One array at a time, each old one released as its successor exists: the update's
-        # peak holds one extra value array, not all of them.
-        self.data = moved(self.data)
-        for k in range(len(self.state)):
-            self.state[k] = moved(self.state[k])
-        self.set_csr(indptr, indices, self.data, self.state)
+        # The kernel moves two moments; an optimizer with fewer passes the weights again.
+        moments = ([*self.state] + [self.data, self.data])[:2]
+        topology_kernels.merge_rows_in_place(
+            self.indptr, self.indices, keep, new_keys, self.n_out, self.data, *moments,
+            np.empty(self.nnz, dtype=idx_type), np.empty(len(new_keys), dtype=idx_type),
+            np.empty(len(new_keys), dtype=np.int32), indptr)
+        if nnz < self.nnz:  # cut to size: a view would keep the old arrays alive
+            self.indices, self.data = self.indices[:nnz].copy(), self.data[:nnz].copy()
+            self.state = [s[:nnz].copy() for s in self.state]
+        self.set_csr(indptr, self.indices, self.data, self.state)
 
     # ------------------------------------------------------------------ numerics
     def forward(self, XT: np.ndarray, out: np.ndarray, relu: bool = False) -> None:

@@ -62,55 +62,24 @@ def occupied(indptr, indices, keep, n_out, keys, out):
 
 
 @njit(cache=True)
-def merge_rows(indptr, indices, keep, new_keys, n_out, new_indptr, new_indices, src):
-    """Merge kept stored positions with sorted ``new_keys`` into a new CSR, row by row, O(nnz).
-
-    Fills ``new_indptr`` (n_in + 1,), ``new_indices`` and ``src`` (new nnz,): the old position
-    each entry came from, or -1 for a new one.
-    """
-    n_in = indptr.shape[0] - 1
-    q, pos, nk = 0, 0, new_keys.shape[0]
-    for i in range(n_in):
-        new_indptr[i] = pos
-        p, end = indptr[i], indptr[i + 1]
-        # Keys are sorted, so "in row i" is a comparison with the row's end (no division).
-        row_start, row_end = i * n_out, (i + 1) * n_out
-        while True:
-            while p < end and not keep[p]:
-                p += 1
-            has_old = p < end
-            has_new = q < nk and new_keys[q] < row_end
-            if not has_old and not has_new:
-                break
-            jn = new_keys[q] - row_start if has_new else -1
-            if has_old and (not has_new or indices[p] < jn):
-                new_indices[pos] = indices[p]
-                src[pos] = p
-                p += 1
-            else:
-                new_indices[pos] = jn
-                src[pos] = -1
-                q += 1
-            pos += 1
-    new_indptr[n_in] = pos
-
-
-@njit(cache=True)
 def merge_rows_in_place(indptr, indices, keep, new_keys, n_out, data, s0, s1, dest, new_pos,
                         new_col, new_indptr):
-    """:func:`merge_rows` into the layer's own arrays, when the merged nnz equals the old.
+    """Merge kept stored positions with sorted ``new_keys`` row by row, O(nnz), in the
+    layer's own arrays: the merged nnz must be at most the old.
 
     ``indices`` (nnz,), the weights ``data`` and the optimizer moments ``s0``, ``s1`` are
     rewritten in place (pass ``data`` itself for a moment the optimizer does not keep: moving
     an array twice is harmless); new positions get index ``j`` and 0 in every value array.
-    ``dest`` (nnz,), ``new_pos`` and ``new_col`` (len(new_keys),) are int scratch; ``new_indptr``
-    (n_in + 1,) receives the merged row pointers (``indptr`` is read, not written).
+    ``dest`` (nnz,), ``new_pos`` and ``new_col`` (len(new_keys),) are int scratch;
+    ``new_indptr`` (n_in + 1,) receives the merged row pointers (``indptr`` is read, not
+    written); the merged entries are the first ``new_indptr[-1]`` of each array.
 
     Kept entries keep their order, so their destinations rise with their sources: in one
     forward walk an entry moving left (dest <= src) can be moved at once, since every slot
     written so far lies left of the entries not yet read; entries moving right are then moved
     in reverse order, and the new entries fill the holes left. No array of nnz values is
-    allocated, and nothing new is paged in: 2-3x faster than merging into fresh arrays.
+    allocated, and nothing new is paged in. Keys are sorted and rows hold their columns
+    sorted, so "in row i" is a comparison with the row's end (no division).
     """
     n_in = indptr.shape[0] - 1
     q, pos, nk = 0, 0, new_keys.shape[0]
@@ -208,16 +177,6 @@ def keep_top(vals, keys, n, threshold, count):
             keys[out] = keys[q]
             out += 1
     return out
-
-
-@njit(cache=True)
-def take_or_zero(values, src, out):
-    """``out[p] = values[src[p]]``, or 0 where ``src[p] < 0`` (a new position): moves a weight
-    or optimizer array through a CSR merge in one pass. Serial: memory-bound (0.6 ms per
-    million), and a parallel launch measured 10x slower on cores shared with other work."""
-    for p in range(src.shape[0]):
-        s = src[p]
-        out[p] = values[s] if s >= 0 else 0
 
 
 @njit(cache=True)
