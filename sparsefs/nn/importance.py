@@ -80,7 +80,7 @@ def back_to_first_layer(network, acts, G):
         layer = network.layers[k]
         dX = np.empty((layer.n_in, G.shape[1]), dtype=network.dtype)
         layer.input_grad(G, dX)
-        products.relu_backward_tiled(acts[k - 1], dX)
+        products.relu_backward(acts[k - 1], dX)
         G = dX
     return G
 

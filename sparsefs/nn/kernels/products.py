@@ -132,18 +132,9 @@ def backward_data(indptr, indices, data, GT, chunks, dXT):
 
 @njit(parallel=True, cache=True)
 def relu_backward(A, G):
-    """``G *= (A > 0)`` in place: the ReLU derivative, from the post-activation ``A``."""
-    n, batch = A.shape
-    for i in prange(n):
-        for b in range(batch):
-            if A[i, b] <= 0:
-                G[i, b] = 0
-
-
-@njit(parallel=True, cache=True)
-def relu_backward_tiled(A, G):
-    """``G[:, c * batch + b] *= (A[:, b] > 0)`` for every block ``c``: the ReLU derivative of
-    several cotangents at once (G is (n, k * batch), A is (n, batch)), without tiling A."""
+    """``G[:, c * batch + b] *= (A[:, b] > 0)`` in place for every block ``c``: the ReLU
+    derivative, from the post-activation ``A`` (n, batch), of one gradient (G (n, batch)) or
+    of several cotangents side by side (G (n, k * batch)) without tiling A."""
     n, batch = A.shape
     k = G.shape[1] // batch
     for i in prange(n):
