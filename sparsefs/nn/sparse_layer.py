@@ -142,13 +142,10 @@ class SparseLayer:
             self.indices, self.data = self.indices.copy(), self.data.copy()
             self.state = [s.copy() for s in self.state]
         indptr = np.empty(self.n_in + 1, dtype=np.int64)
-        idx_type = np.int32 if self.nnz < 2**31 else np.int64
         # The kernel moves two moments; an optimizer with fewer passes the weights again.
         moments = ([*self.state] + [self.data, self.data])[:2]
-        topology_kernels.merge_rows_in_place(
-            self.indptr, self.indices, keep, new_keys, self.n_out, self.data, *moments,
-            np.empty(self.nnz, dtype=idx_type), np.empty(len(new_keys), dtype=idx_type),
-            np.empty(len(new_keys), dtype=np.int32), indptr)
+        topology_kernels.merge_rows_in_place(self.indptr, self.indices, keep, new_keys,
+                                             self.n_out, self.data, *moments, indptr)
         if nnz < self.nnz:  # cut to size: a view would keep the old arrays alive
             self.indices, self.data = self.indices[:nnz].copy(), self.data[:nnz].copy()
             self.state = [s[:nnz].copy() for s in self.state]

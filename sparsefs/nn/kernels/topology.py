@@ -39,83 +39,81 @@ _OCCUPIED_RANGES = 16
 def occupied(indptr, indices, keep, n_out, keys, out):
     """``out[q]`` = whether flat position ``keys[q]`` is stored and kept.
 
-    Keys come sorted from every caller, so each range of them walks along the stored indices
-    of its rows (indices sorted within rows) instead of searching each one: O(keys + the
-    walked rows' stored entries), 1.8x faster than a binary search per key at 20,000 x 1,000.
-    A key out of order restarts the walk at its row's start, so any order stays correct.
+    Each range of keys holds a bitmap of its current row's kept columns (n_out bits), set when
+    a key enters the row and cleared when it leaves: a key is then one bit test, without the
+    data-dependent walk along the row (its exit is mispredicted about once per key: the bitmap
+    is 1.9x faster at 500 x 1,000 and 20,000 x 1,000, density 0.2 and 0.05). Sorted keys visit
+    each row once; a key out of order only costs its row's bitmap again, so any order is correct.
     """
     n = keys.shape[0]
+    one = np.uint64(1)
     for t in prange(_OCCUPIED_RANGES):
-        # The row is found by a division only when a key leaves the current row's key range
-        # [row_start, row_start + n_out): an integer division costs as much as the walk.
-        row_start, p, end, last = -n_out - 1, 0, 0, -1
+        bits = np.zeros((n_out + 63) // 64, dtype=np.uint64)
+        row_start, i = -n_out - 1, -1
         for q in range(n * t // _OCCUPIED_RANGES, n * (t + 1) // _OCCUPIED_RANGES):
             key = keys[q]
-            if key < row_start or key >= row_start + n_out or key < last:
+            # The row is found by a division only when a key leaves the current row's key
+            # range [row_start, row_start + n_out): an integer division costs as much as a test.
+            if key < row_start or key >= row_start + n_out:
+                if i >= 0:
+                    for p in range(indptr[i], indptr[i + 1]):
+                        bits[indices[p] >> 6] = 0
                 i = key // n_out
-                row_start, p, end = i * n_out, indptr[i], indptr[i + 1]
-            last = key
+                row_start = i * n_out
+                for p in range(indptr[i], indptr[i + 1]):
+                    j = indices[p]
+                    bits[j >> 6] |= np.uint64(keep[p]) << np.uint64(j & 63)
             j = key - row_start
-            while p < end and indices[p] < j:
-                p += 1
-            out[q] = p < end and indices[p] == j and keep[p]
+            out[q] = (bits[j >> 6] >> np.uint64(j & 63)) & one
 
 
 @njit(cache=True)
-def merge_rows_in_place(indptr, indices, keep, new_keys, n_out, data, s0, s1, dest, new_pos,
-                        new_col, new_indptr):
+def merge_rows_in_place(indptr, indices, keep, new_keys, n_out, data, s0, s1, new_indptr):
     """Merge kept stored positions with sorted ``new_keys`` row by row, O(nnz), in the
     layer's own arrays: the merged nnz must be at most the old.
 
     ``indices`` (nnz,), the weights ``data`` and the optimizer moments ``s0``, ``s1`` are
     rewritten in place (pass ``data`` itself for a moment the optimizer does not keep: moving
     an array twice is harmless); new positions get index ``j`` and 0 in every value array.
-    ``dest`` (nnz,), ``new_pos`` and ``new_col`` (len(new_keys),) are int scratch;
     ``new_indptr`` (n_in + 1,) receives the merged row pointers (``indptr`` is read, not
     written); the merged entries are the first ``new_indptr[-1]`` of each array.
 
-    Kept entries keep their order, so their destinations rise with their sources: in one
-    forward walk an entry moving left (dest <= src) can be moved at once, since every slot
-    written so far lies left of the entries not yet read; entries moving right are then moved
-    in reverse order, and the new entries fill the holes left. No array of nnz values is
-    allocated, and nothing new is paged in. Keys are sorted and rows hold their columns
-    sorted, so "in row i" is a comparison with the row's end (no division).
+    Two passes without data-dependent branches (a dropped weight or a new key comes at random,
+    so a branch on either is mispredicted about as often as it is taken: 2-3x slower). First
+    the kept entries are packed to the left, every entry copied and the write position
+    advanced by ``keep[p]``; ``new_indptr`` holds the packed rows' starts meanwhile. Then each
+    row, from the last, is merged with its new keys from the right end down: the write position
+    never falls below the next kept entry to read (their gap is the number of new keys still to
+    place), so nothing unread is overwritten. No array of nnz values is allocated.
     """
     n_in = indptr.shape[0] - 1
-    q, pos, nk = 0, 0, new_keys.shape[0]
+    w = 0
     for i in range(n_in):
-        new_indptr[i] = pos
-        p, end = indptr[i], indptr[i + 1]
-        row_start, row_end = i * n_out, (i + 1) * n_out
-        while True:
-            while p < end and not keep[p]:
-                p += 1
-            has_old = p < end
-            has_new = q < nk and new_keys[q] < row_end
-            if not has_old and not has_new:
-                break
-            jn = new_keys[q] - row_start if has_new else -1
-            if has_old and (not has_new or indices[p] < jn):
-                dest[p] = pos
-                if pos < p:
-                    indices[pos] = indices[p]
-                    data[pos], s0[pos], s1[pos] = data[p], s0[p], s1[p]
-                p += 1
-            else:
-                new_pos[q] = pos
-                new_col[q] = jn
-                q += 1
-            pos += 1
-    new_indptr[n_in] = pos
-    for p in range(indptr[n_in] - 1, -1, -1):
-        if keep[p] and dest[p] > p:
-            d = dest[p]
-            indices[d] = indices[p]
-            data[d], s0[d], s1[d] = data[p], s0[p], s1[p]
-    for q in range(nk):
-        d = new_pos[q]
-        indices[d] = new_col[q]
-        data[d], s0[d], s1[d] = 0, 0, 0
+        new_indptr[i] = w
+        for p in range(indptr[i], indptr[i + 1]):
+            indices[w] = indices[p]
+            data[w], s0[w], s1[w] = data[p], s0[p], s1[p]
+            w += np.int64(keep[p])
+    nk = new_keys.shape[0]
+    new_indptr[n_in] = w + nk
+    dst, r, q = w + nk - 1, w - 1, nk - 1
+    for i in range(n_in - 1, -1, -1):
+        row_start, r_lo, q_lo = i * n_out, new_indptr[i], q
+        while q_lo >= 0 and new_keys[q_lo] >= row_start:
+            q_lo -= 1
+        for _ in range(r - r_lo + 1 + q - q_lo):
+            # Both candidates are read (at a clamped index) and one is selected.
+            rr, qq = max(r, 0), max(q, 0)
+            old_col, new_col = indices[rr], new_keys[qq] - row_start
+            take_old = (r >= r_lo) & ((q <= q_lo) | (old_col > new_col))
+            indices[dst] = old_col if take_old else new_col
+            data[dst] = data[rr] if take_old else 0
+            s0[dst] = s0[rr] if take_old else 0
+            s1[dst] = s1[rr] if take_old else 0
+            r -= np.int64(take_old)
+            q -= 1 - np.int64(take_old)
+            dst -= 1
+        new_indptr[i] = dst + 1
 
 
 @njit(cache=True)
