@@ -42,7 +42,9 @@ METRIC = "attr"
 #: data sets, dense and SET, seeds 0-4): attribution is best summed up to the best epoch,
 #: strength summed over every epoch run.
 AUTO_IMPORTANCE = {"attr": "sum_to_best", "strength": "all_epochs"}
-IMPORTANCE_CHOICES = ("auto", *IMPORTANCE_VARIANTS)
+#: "validated" chooses the variant per fit and metric: the one whose top K scores best on the
+#: fit's validation rows (sparsefs/_window_choice.py).
+IMPORTANCE_CHOICES = ("auto", "validated", *IMPORTANCE_VARIANTS)
 IMPORTANCE = "auto"
 HIDDEN = (1000, 100)
 EPOCHS = 200
@@ -83,8 +85,9 @@ K_SWEEP = (25, 50, 75, 100, 200)
 
 
 def resolve_importance(importance, metric):
-    """The variant ``importance`` means for ``metric``: itself, or the metric's "auto" choice."""
-    return AUTO_IMPORTANCE[metric] if importance == "auto" else importance
+    """The variant ``importance`` means for ``metric``: itself, or the metric's "auto" choice
+    (which "validated" also falls back to where nothing is left to choose on)."""
+    return AUTO_IMPORTANCE[metric] if importance in ("auto", "validated") else importance
 
 
 def prune_floor(k, n_features):

@@ -27,6 +27,7 @@ from ._stability import (
     selection_table,
 )
 from ._targets import make_targets, resolve_task
+from ._window_choice import fit_windows
 from .data.scaling import network_input
 from .data.splits import split_train_validation
 from .nn.losses import make_loss
@@ -54,13 +55,17 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"
         Importance used for the selection: neuron attribution or neuron strength.
-    importance : {"auto", "sum_to_best", "best_epoch", "last_batch", "published", \
-            "all_epochs"}, default="auto"
+    importance : {"auto", "validated", "sum_to_best", "best_epoch", "last_batch", \
+            "published", "all_epochs"}, default="auto"
         Which accumulation of the per-mini-batch importance decides: summed over epochs 1 to
         the best (lowest validation loss), the best epoch only, the last mini-batch, the
         published code's window (the epochs before its best epoch, which is never earlier
         than the fifth), or every epoch run. "auto" takes "sum_to_best" for attribution and
         "all_epochs" for strength, the winners on validation data (see the README).
+        "validated" chooses per fit and metric: the window whose top K features
+        ``k_estimator``, trained on the network's training rows, scores best on its
+        validation rows (K = ``n_features_to_select``, or 100 with "auto"; ties go to the
+        "auto" window).
     hidden_layer_sizes : tuple of int, default=(1000, 100)
     max_iter : int, default=200
         Maximum number of epochs.
@@ -104,8 +109,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     k_tol : float in [0, 1], default=0.01
         With "auto": how far below the best validation score a smaller K may be.
     k_estimator : estimator or None, default=None
-        With "auto": the model that scores each K (``fit``/``score``); None is a scaled
-        5-nearest-neighbours classifier or regressor.
+        With "auto" K or "validated" importance: the model that scores each K or window
+        (``fit``/``score``); None is a scaled 5-nearest-neighbours classifier or regressor.
     importance_history : bool, default=False
         Keep every epoch's importance in ``importance_history_``; refused (ValueError) when
         ``n_features * max_iter`` is above ``IMPORTANCE_HISTORY_LIMIT`` values.
@@ -130,6 +135,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Importance per metric ("attr", "strength") in the chosen ``importance`` variant.
     all_scores_ : dict of str to dict of str to ndarray
         Every metric in every variant (``sparsefs._config.IMPORTANCE_VARIANTS``).
+    importance_ : dict of str to str
+        The variant each metric's ``scores_`` come from (the first repeat's with "validated").
+    window_scores_ : dict of str to dict of str to float
+        With "validated": each computed metric's validation score of every variant's top K
+        (the first repeat's); empty otherwise.
     feature_importances_ : ndarray of shape (n_features_in_,)
         ``scores_[metric]``.
     ranking_ : ndarray of int of shape (n_features_in_,)
@@ -265,8 +275,16 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.all_scores_ = result.scores
         if result.importance_history is not None:
             self.importance_history_ = result.importance_history
-        per_repeat = [{m: r.scores[m][C.resolve_importance(self.importance, m)] for m in C.METRICS}
-                      for _, r, _ in fits]
+        estimator = self.k_estimator or default_k_estimator(self.task_, sp.issparse(X))
+        y_k = targets.classes[targets.codes] if self.task_ == "classification" else y
+        computed = C.METRICS if self.attribution or self.metric == "attr" else ("strength",)
+        k_window = n_select if self.n_features_to_select != "auto" else min(
+            C.N_FEATURES_TO_SELECT, X.shape[1])
+        windows = [fit_windows(self.importance, X, y_k, r, rows, k_window, estimator, computed)
+                   for _, r, rows in fits]
+        self.importance_, self.window_scores_ = windows[0]
+        per_repeat = [{m: r.scores[m][w[m]] for m in C.METRICS}
+                      for (_, r, _), (w, _) in zip(fits, windows)]
         self.scores_ = (per_repeat[0] if len(fits) == 1 else
                         {m: combine_scores([s[m] for s in per_repeat]) for m in C.METRICS})
         self.feature_importances_ = self.scores_[self.metric]
@@ -274,8 +292,6 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
         self.ranking_[self.feature_order_] = np.arange(1, X.shape[1] + 1)
         if self.n_features_to_select == "auto":
-            estimator = self.k_estimator or default_k_estimator(self.task_, sp.issparse(X))
-            y_k = targets.classes[targets.codes] if self.task_ == "classification" else y
             self.n_features_to_select_, self.k_scores_ = choose_k(
                 X, y_k, self.feature_order_, tr, va, estimator, self.k_tol)
             n_select = self.n_features_to_select_

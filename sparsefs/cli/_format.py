@@ -28,6 +28,9 @@ def format_train_summary(r):
         mark = " *" if m == r["metric"] else ""
         top = ", ".join(str(i) for i in r["rankings"][m][:8])
         lines.append(f"{m + mark:<10}{r['k']:>5}{scores[m]:>15.4f}   {top}, ...")
+    if r.get("windows"):
+        lines.append("windows chosen on the validation rows: " + ", ".join(
+            f"{m} {w}" for m, w in r["windows"]["chosen"].items()))
     lines += [
         "",
         f"{'':<22}{'this run':>14}{'dense':>14}{'ratio':>9}",
@@ -54,6 +57,11 @@ def format_selection(sel, chosen, names):
         if repeats:
             row += f"{sel.selection_frequency_[j]:>11.2f}{sel.mean_rank_[j]:>11.1f}"
         lines.append(row)
+    if sel.window_scores_:
+        lines.append(f"{sel.metric} window: {sel.importance_[sel.metric]}, the best of "
+                     + ", ".join(f"{w} {v:.3f}" for w, v in
+                                 sel.window_scores_[sel.metric].items())
+                     + " on the validation rows")
     if hasattr(sel, "k_scores_"):
         curve = ", ".join(f"{k}: {v:.3f}" for k, v in sel.k_scores_.items())
         lines.append(f"K = {len(chosen)}, the smallest within {sel.k_tol:g} of the best "

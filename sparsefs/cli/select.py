@@ -157,5 +157,8 @@ def _selection_record(sel, tb, chosen, names, seed):
         ranking=sel.feature_order_.tolist(),
         rankings={m: rank_features(s).tolist() for m, s in sel.scores_.items()},
         scores={m: s.tolist() for m, s in sel.scores_.items()},
+        importance=sel.importance,
+        windows={"chosen": sel.importance_, "scores": sel.window_scores_}
+        if sel.window_scores_ else None,
         best_epoch=int(sel.best_epoch_), epochs_run=int(sel.n_iter_),
         stopped_by=sel.result_.stopped_by)

@@ -93,6 +93,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         learning_task=task,
         variants=score_all_variants(sel, X_tr, y_tr, X_te, y_te, k, score)
         if score_variants else None,
+        windows={"chosen": sel.importance_, "scores": sel.window_scores_}
+        if importance == "validated" else None,
         **_training_fields(sel),
         **resources(sel.network_, sel.result_.counters, sel.result_.param_bytes),
         seconds={"train": sel.result_.seconds, "total": time.perf_counter() - t0},

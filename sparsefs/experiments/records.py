@@ -29,7 +29,8 @@ class RunRecord:
     ``stability`` (Nogueira's estimate, its CI and variance), ``selection_frequency`` and
     ``mean_rank`` (per feature). ``variants[variant][metric]`` holds the SVC
     accuracy of that importance variant's top K on the validation rows ("val") and on the
-    test split ("test").
+    test split ("test"). With importance "validated", ``windows`` holds the variant chosen per
+    metric ("chosen") and the validation score of every variant ("scores").
     """
 
     dataset: str
@@ -63,6 +64,7 @@ class RunRecord:
     softmax_axis: str | None = None
     attribution_every: int | None = None
     variants: dict | None = None
+    windows: dict | None = None
     sweep: dict | None = None
     best_epoch: int | None = None
     published_best_epoch: int | None = None

@@ -1,0 +1,65 @@
+"""Choosing the importance window per fit: ``importance="validated"``.
+
+Each accumulation of the per-mini-batch importance ("sum_to_best", "best_epoch", ...) ranks the
+features; the chosen one is the window whose top K features a cheap downstream model, trained
+on the network's training rows, scores best on its validation rows (the rows that chose the
+best epoch; never a test split). One rule for every data set; the choice itself is per fit.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _config as C
+from ._ranking import rank_features
+
+
+def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
+    """(chosen window name, {window: validation score}).
+
+    Parameters
+    ----------
+    X : array or sparse matrix (n_samples, n_features), the selector's input
+    y : (n_samples,) labels, or (n_samples,) / (n_samples, n_outputs) targets
+    windows : dict of str to ndarray (n_features,)
+        One metric's scores per window (``TrainResult.scores[metric]``).
+    train_rows, val_rows : int index arrays
+    k : int
+        Features scored per window.
+    estimator : estimator with ``fit``/``score``, cloned for every distinct top-k set
+    prefer : str
+        The window that wins ties (the fixed rule's).
+    """
+    from sklearn.base import clone
+
+    if len(val_rows) == 0:
+        raise ValueError("importance='validated' chooses the window on the validation rows; "
+                         "set validation_fraction above 0.")
+    X = X.tocsr() if sp.issparse(X) else X
+    X_tr, X_va = X[train_rows], X[val_rows]
+    y = np.asarray(y)
+    scores, seen = {}, {}
+    for name in C.IMPORTANCE_VARIANTS:
+        cols = np.sort(rank_features(windows[name])[:k])
+        key = cols.tobytes()
+        if key not in seen:  # windows that agree on the top k are scored once
+            model = clone(estimator).fit(X_tr[:, cols], y[train_rows])
+            seen[key] = float(model.score(X_va[:, cols], y[val_rows]))
+        scores[name] = seen[key]
+    best = max(C.IMPORTANCE_VARIANTS, key=lambda w: (scores[w], w == prefer))
+    return best, scores
+
+
+def fit_windows(importance, X, y, result, rows, k, estimator, metrics):
+    """The window of each metric for one fit: ``({metric: window}, {metric: {window: score}})``.
+
+    Scores are empty unless ``importance == "validated"``, which chooses by
+    :func:`choose_window` for every metric in ``metrics`` (those the fit computed) and takes
+    the fixed rule for the others. ``rows`` is the fit's (train rows, validation rows).
+    """
+    chosen = {m: C.resolve_importance(importance, m) for m in C.METRICS}
+    scores = {}
+    if importance == "validated":
+        for m in metrics:
+            chosen[m], scores[m] = choose_window(X, y, result.scores[m], *rows, k, estimator,
+                                                 prefer=C.AUTO_IMPORTANCE[m])
+    return chosen, scores

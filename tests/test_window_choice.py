@@ -1,0 +1,86 @@
+"""importance="validated": the window is chosen per fit on validation rows only."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from sparsefs import SparseFeatureSelector
+from sparsefs._config import AUTO_IMPORTANCE, IMPORTANCE_VARIANTS
+from sparsefs._window_choice import choose_window
+
+
+def _planted(n=400, d=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    y = (X[:, 4] + X[:, 9] > 0).astype(int)
+    return X, y
+
+
+def _windows(d, good):
+    """Scores per window: ``good`` ranks features 4 and 9 first, the others rank noise first."""
+    out = {}
+    for w in IMPORTANCE_VARIANTS:
+        s = np.arange(d, dtype=float)  # feature d-1 first, then d-2, ...
+        if w == good:
+            s[[4, 9]] = d + 1.0
+        out[w] = s
+    return out
+
+
+def test_the_window_whose_top_k_predicts_the_validation_rows_is_chosen():
+    X, y = _planted()
+    tr, va = np.arange(300), np.arange(300, 400)
+    best, scores = choose_window(X, y, _windows(30, "last_batch"), tr, va, 2,
+                                 LogisticRegression(), prefer="sum_to_best")
+    assert best == "last_batch"
+    # Each score is the estimator's validation accuracy on that window's top 2, refitted here.
+    direct = LogisticRegression().fit(X[tr][:, [4, 9]], y[tr]).score(X[va][:, [4, 9]], y[va])
+    assert scores["last_batch"] == pytest.approx(direct)
+    noise = LogisticRegression().fit(X[tr][:, [28, 29]], y[tr]).score(X[va][:, [28, 29]], y[va])
+    assert scores["sum_to_best"] == pytest.approx(noise) and noise < direct - 0.2
+
+
+def test_ties_go_to_the_preferred_window():
+    X, y = _planted()
+    same = {w: np.arange(30, dtype=float) for w in IMPORTANCE_VARIANTS}
+    best, scores = choose_window(X, y, same, np.arange(300), np.arange(300, 400), 3,
+                                 LogisticRegression(), prefer="all_epochs")
+    assert best == "all_epochs" and len(set(scores.values())) == 1
+
+
+def test_choice_never_reads_rows_outside_train_and_validation():
+    X, y = _planted()
+    tr, va = np.arange(200), np.arange(200, 300)
+    X_poisoned = X.copy()
+    X_poisoned[300:] = np.nan  # rows that are neither: any use would fail or change a score
+    a = choose_window(X, y, _windows(30, "published"), tr, va, 2, LogisticRegression(), "x")
+    b = choose_window(X_poisoned, y, _windows(30, "published"), tr, va, 2,
+                      LogisticRegression(), "x")
+    assert a == b
+
+
+def test_selector_validated_uses_the_chosen_windows_scores():
+    X, y = _planted(n=300, d=20, seed=1)
+    sel = SparseFeatureSelector(4, importance="validated", max_iter=15, hidden_layer_sizes=(32,),
+                                density=0.5, random_state=0).fit(X, y)
+    for m in ("attr", "strength"):
+        w = sel.importance_[m]
+        np.testing.assert_array_equal(sel.scores_[m], sel.all_scores_[m][w])
+        best = max(sel.window_scores_[m].values())
+        assert sel.window_scores_[m][w] == best
+        assert w == AUTO_IMPORTANCE[m] or sel.window_scores_[m][AUTO_IMPORTANCE[m]] < best
+    fixed = SparseFeatureSelector(4, max_iter=15, hidden_layer_sizes=(32,), density=0.5,
+                                  random_state=0).fit(X, y)
+    assert fixed.importance_ == AUTO_IMPORTANCE and fixed.window_scores_ == {}
+    # The same seed trains the same network: only the window can differ.
+    for m in ("attr", "strength"):
+        np.testing.assert_array_equal(fixed.all_scores_[m]["all_epochs"],
+                                      sel.all_scores_[m]["all_epochs"])
+
+
+def test_validated_without_validation_rows_says_what_to_change():
+    X, y = _planted(n=120, d=10)
+    sel = SparseFeatureSelector(3, importance="validated", validation_fraction=0.0, max_iter=3,
+                                hidden_layer_sizes=(16,), random_state=0)
+    with pytest.raises(ValueError, match="validation_fraction above 0"):
+        sel.fit(X, y)
