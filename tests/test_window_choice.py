@@ -84,3 +84,52 @@ def test_validated_without_validation_rows_says_what_to_change():
                                 hidden_layer_sizes=(16,), random_state=0)
     with pytest.raises(ValueError, match="validation_fraction above 0"):
         sel.fit(X, y)
+
+
+def _record(vals, tests):
+    from sparsefs.experiments.records import RunRecord
+
+    variants = {w: {"attr": {"val": v, "test": t}, "strength": {"val": v, "test": t}}
+                for w, v, t in zip(IMPORTANCE_VARIANTS, vals, tests)}
+    return RunRecord(dataset="d", method="set", variants=variants)
+
+
+def test_report_per_run_choice_takes_each_runs_best_validation_variant():
+    from sparsefs.experiments.variants import VALIDATED, choose_variant, mean_variants
+
+    # Run 1's validation prefers the third variant, run 2's the first; their test scores
+    # are what the per-run choice reports, averaged.
+    r1 = _record([0.5, 0.5, 0.9, 0.5, 0.5], [0.1, 0.2, 0.7, 0.4, 0.5])
+    r2 = _record([0.8, 0.5, 0.5, 0.5, 0.5], [0.3, 0.2, 0.9, 0.4, 0.5])
+    means = mean_variants([r1, r2])
+    assert means[VALIDATED]["attr"]["test"] == pytest.approx(100 * (0.7 + 0.3) / 2)
+    assert means[VALIDATED]["attr"]["val"] == pytest.approx(100 * (0.9 + 0.8) / 2)
+    # The per-run choice never competes in the once-for-all choice it is compared with.
+    best, table = choose_variant([{"variants": means}], "attr")
+    assert VALIDATED not in table and best in IMPORTANCE_VARIANTS
+
+
+def test_report_per_run_choice_breaks_ties_towards_the_fixed_rule():
+    from sparsefs.experiments.variants import validated_choice
+
+    flat = _record([0.6] * 5, [0.1, 0.2, 0.3, 0.4, 0.5])
+    assert validated_choice(flat, "attr")["test"] == 0.1       # sum_to_best
+    assert validated_choice(flat, "strength")["test"] == 0.5   # all_epochs
+
+
+def test_a_validated_study_run_reports_the_variant_its_own_validation_numbers_pick():
+    from sparsefs.data import load_dataset
+    from sparsefs.experiments.protocol import run_job
+    from sparsefs.experiments.records import RunRecord
+    from sparsefs.experiments.variants import validated_choice
+
+    rec = run_job(load_dataset("madelon"), method="set", density=0.2, epochs=3,
+                  importance="validated", seed=0)
+    d = rec.to_dict()
+    for m in ("attr", "strength"):
+        w = d["windows"]["chosen"][m]
+        # The selector's choice (SVC on the validation rows) and the report's reading of the
+        # stored variants agree, and the record's accuracy is that variant's test accuracy.
+        assert d["windows"]["scores"][m][w] == pytest.approx(d["variants"][w][m]["val"])
+        assert validated_choice(RunRecord.from_dict(d), m) == d["variants"][w][m]
+        assert d["accuracy"][m] == d["variants"][w][m]["test"]

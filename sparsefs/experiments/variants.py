@@ -1,4 +1,4 @@
-"""Which importance variant to use, decided on validation data.
+"""Which importance variant to use, decided on validation data, once for all runs or per run.
 
 Every network run scores the top K of every importance variant and metric with the SVC twice
 (``RunRecord.variants``): on the network's validation rows (trained on its training rows) and
@@ -8,17 +8,36 @@ beside them, never used to choose.
 
 import numpy as np
 
-from .._config import IMPORTANCE_VARIANTS, METRICS
+from .._config import AUTO_IMPORTANCE, IMPORTANCE_VARIANTS, METRICS
 from .tables import fmt, markdown_table
+
+#: The per-run choice: in each run, the variant of highest validation accuracy (ties to the
+#: metric's "auto" variant), as ``importance="validated"`` makes it with the SVC as chooser.
+VALIDATED = "validated"
+
+
+def validated_choice(record, metric):
+    """``{"val": ..., "test": ...}`` of the variant ``record``'s own validation accuracy picks
+    for ``metric``, or None when the run did not score every variant on validation rows."""
+    got = {v: record.get("variants", v, metric) for v in IMPORTANCE_VARIANTS}
+    if any(g is None or g.get("val") is None for g in got.values()):
+        return None
+    best = max(IMPORTANCE_VARIANTS,
+               key=lambda v: (got[v]["val"], v == AUTO_IMPORTANCE[metric]))
+    return got[best]
 
 
 def mean_variants(records):
-    """``{variant: {metric: {"val": mean %, "test": mean %}}}`` over runs that scored them."""
+    """``{variant: {metric: {"val": mean %, "test": mean %}}}`` over runs that scored them,
+    with :data:`VALIDATED` (the per-run choice) beside the fixed variants."""
     out = {}
-    for variant in IMPORTANCE_VARIANTS:
+    for variant in (*IMPORTANCE_VARIANTS, VALIDATED):
         for metric in METRICS:
             for split in ("val", "test"):
-                vals = [r.get("variants", variant, metric, split) for r in records]
+                if variant == VALIDATED:
+                    vals = [(validated_choice(r, metric) or {}).get(split) for r in records]
+                else:
+                    vals = [r.get("variants", variant, metric, split) for r in records]
                 vals = [v for v in vals if v is not None]
                 if vals:
                     out.setdefault(variant, {}).setdefault(metric, {})[split] = \
@@ -33,6 +52,8 @@ def choose_variant(cells, metric):
     per_variant = {}
     for cell in cells:
         for variant, metrics in (cell.get("variants") or {}).items():
+            if variant == VALIDATED:  # chosen on these very numbers: not a competitor
+                continue
             val = metrics.get(metric, {}).get("val")
             if val is not None:
                 per_variant.setdefault(variant, []).append(val)
@@ -50,13 +71,13 @@ def variants_section(chosen_cells):
     cells = [c for c in chosen_cells if c.get("variants")]
     if not cells:
         return []
-    header = ["Dataset", "Method", *(f"{v} {m} val (test)" for m in METRICS
-                                     for v in IMPORTANCE_VARIANTS)]
+    shown = (*IMPORTANCE_VARIANTS, VALIDATED)
+    header = ["Dataset", "Method", *(f"{v} {m} val (test)" for m in METRICS for v in shown)]
     lines = []
     for c in sorted(cells, key=lambda c: (c["dataset"], c["method"])):
         row = [c["dataset"], c["method"]]
         for m in METRICS:
-            for v in IMPORTANCE_VARIANTS:
+            for v in shown:
                 got = c["variants"].get(v, {}).get(m, {})
                 row.append(f"{fmt(got.get('val'), 1)} ({fmt(got.get('test'), 1)})")
         lines.append(row)
@@ -67,4 +88,21 @@ def variants_section(chosen_cells):
         ranked = ", ".join(f"{v} {means[v]:.2f}" for v in sorted(means, key=means.get,
                                                                   reverse=True))
         parts.append(f"- {m}: highest mean validation accuracy: **{best}** ({ranked})")
+    parts += [line for m in METRICS if (line := _validated_line(cells, m))]
     return parts + [""]
+
+
+def _validated_line(cells, metric):
+    """One sentence: the per-run choice against the fixed "auto" variant, on the test split,
+    over the cells where both were scored."""
+    auto = AUTO_IMPORTANCE[metric]
+    pairs = [(c["variants"][VALIDATED][metric]["test"], c["variants"][auto][metric]["test"])
+             for c in cells if metric in c["variants"].get(VALIDATED, {})
+             and metric in c["variants"].get(auto, {})]
+    if not pairs:
+        return None
+    chosen, fixed = np.array(pairs).T
+    return (f"- {metric}, the variant chosen per run on its validation rows ({VALIDATED}): "
+            f"test {chosen.mean():.2f} against {auto}'s {fixed.mean():.2f} over {len(pairs)} "
+            f"cells (higher in {int((chosen > fixed + 1e-9).sum())}, lower in "
+            f"{int((chosen < fixed - 1e-9).sum())})")
