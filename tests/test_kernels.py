@@ -10,7 +10,7 @@ from sparsefs.nn.layer import Layer
 from sparsefs.nn.losses import softmax_columns
 from sparsefs.nn.network import MLP, build_mlp
 from sparsefs.nn.optim import Optimizer
-from sparsefs.nn.sparse_layer import SparseLayer
+from sparsefs.nn.sparse_layer import SparseLayer, mirror_block_rows
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -131,22 +131,41 @@ def test_softmax_is_over_classes_not_batch():
     np.testing.assert_allclose(Z[:, 0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())
 
 
-def test_scatter_forward_for_wide_inputs_matches_scipy(monkeypatch):
-    import sparsefs.nn.sparse_layer as sparse_layer
-    from sparsefs.nn.kernels import products
-
-    monkeypatch.setattr(sparse_layer, "GATHER_MAX_BYTES", 0)  # force the streaming path
-    calls = []
-    scatter = products.spmm_forward_scatter
-    monkeypatch.setattr(products, "spmm_forward_scatter",
-                        lambda *args: calls.append(1) or scatter(*args))
+@pytest.mark.parametrize("n_in, n_out, density, batch", [
+    (3000, 40, 0.2, 11),    # twelve input blocks of the mirror
+    (5000, 7, 0.003, 3),    # the largest blocks; most (block, output) pairs empty
+    (64, 33, 0.9, 5),       # one block; an odd number of outputs for the two threads
+])
+@pytest.mark.parametrize("relu", [False, True])
+def test_blocked_gather_forward_matches_scipy(n_in, n_out, density, batch, relu):
     rng = np.random.default_rng(6)
-    layer = random_sparse_layer(300, 40, 0.1, rng)
-    XT = rng.standard_normal((300, 11))
-    out = np.empty((40, 11))
-    layer.forward(XT, out)
-    assert calls == [1], "the streaming forward path did not run"
-    np.testing.assert_allclose(out, layer.to_scipy().T @ XT + layer.bias[:, None], rtol=1e-12)
+    layer = random_sparse_layer(n_in, n_out, density, rng)
+    rows = mirror_block_rows(n_in, n_out, layer.nnz)
+    block_ptr = layer.mirror()[0]
+    assert block_ptr.shape == (-(-n_in // rows), n_out + 1)
+    XT = rng.standard_normal((n_in, batch))
+    out = np.empty((n_out, batch))
+    layer.forward(XT, out, relu=relu)
+    want = layer.to_scipy().T @ XT + layer.bias[:, None]
+    np.testing.assert_allclose(out, np.maximum(want, 0) if relu else want, rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_mirror_blocks_hold_the_rows_and_outputs_they_say():
+    rng = np.random.default_rng(8)
+    layer = random_sparse_layer(700, 50, 0.2, rng)
+    rows = mirror_block_rows(700, 50, layer.nnz)
+    assert 1 < rows < 700
+    block_ptr, idx_in, perm = layer.mirror()
+    assert sorted(perm.tolist()) == list(range(layer.nnz))  # every weight exactly once
+    for k in range(block_ptr.shape[0]):
+        for j in range(50):
+            seg = slice(block_ptr[k, j], block_ptr[k, j + 1])
+            assert np.all(layer.indices[perm[seg]] == j)
+            assert np.all((idx_in[seg] >= k * rows) & (idx_in[seg] < (k + 1) * rows))
+            assert np.all(np.diff(idx_in[seg]) > 0)
+            assert np.all(idx_in[seg] ==
+                          np.searchsorted(layer.indptr, perm[seg], side="right") - 1)
 
 
 def test_both_layers_satisfy_the_layer_interface():

@@ -111,12 +111,14 @@ def test_update_keeps_nnz_and_has_no_duplicates(rule):
         is_new = np.isin(keys, list(new))
         assert np.all(layer.data[is_new] == 0)
         assert all(np.all(s[is_new] == 0) for s in layer.state)
-        # The mirror agrees with the canonical order.
-        for j in range(layer.n_out):
-            seg = slice(layer.indptr_out[j], layer.indptr_out[j + 1])
-            assert np.all(layer.indices[layer.perm[seg]] == j)
-            assert np.all(layer.idx_in[seg] ==
-                          np.searchsorted(layer.indptr, layer.perm[seg], side="right") - 1)
+        # The mirror, rebuilt after the update, agrees with the canonical order.
+        block_ptr, idx_in, perm = layer.mirror()
+        for k in range(block_ptr.shape[0]):
+            for j in range(layer.n_out):
+                seg = slice(block_ptr[k, j], block_ptr[k, j + 1])
+                assert np.all(layer.indices[perm[seg]] == j)
+                assert np.all(idx_in[seg] ==
+                              np.searchsorted(layer.indptr, perm[seg], side="right") - 1)
 
 
 def test_prune_drops_the_smallest_magnitudes_even_with_ties():

@@ -2,9 +2,9 @@
 
 Storage per non-zero: the weight, two optimizer moments (Adam) or one (SGD), the output index in
 CSR-by-input order: 16 bytes with float32 values, int32 indices and Adam; plus 8 for the
-by-output mirror (input index + position) on layers whose forward pass gathers through it (small
-inputs; built on first use after each topology change, so a wide first layer, which streams,
-never holds it). Nothing of size ``n_in x n_out`` is ever allocated.
+by-output mirror (input index + position) that the forward pass gathers through on a dense
+batch (built on first use after each topology change; a first layer fed sparse batches never
+holds it). Nothing of size ``n_in x n_out`` is ever allocated.
 """
 
 import numpy as np
@@ -14,14 +14,27 @@ from .kernels import fused, products, sparse_input
 from .kernels import topology as topology_kernels
 from .sparse_batch import SparseBatch
 
-# Above this size of the input block XT, gathering its rows per output misses cache; the
-# forward pass then streams XT once by input rows instead (measured: 3.4 -> 16 GFLOP/s at
-# 100,000 x 1,000, density 0.05, batch 64; the gather stays faster below ~2 MB).
-GATHER_MAX_BYTES = 4 << 20
+# The mirror's input blocks hold about this many stored weights per output, so the forward
+# pass reads each block's rows of XT from cache for several weights of every output row...
+MIRROR_WEIGHTS_PER_OUTPUT = 32
+# ... and at most this many input rows, so a block of XT (rows x batch) stays in L2. Measured
+# at batch 100 against streaming XT by input rows into per-thread accumulators: 1.3x at
+# 20,000 x 1,000, density 0.2 and 0.05, even at 0.01.
+MIRROR_MIN_ROWS, MIRROR_MAX_ROWS = 64, 2048
 
 # Chunks per thread of the backward pass: chunks of equal nnz still cost differently (their rows
 # miss cache differently), and several per thread let OpenMP's scheduler even the load out.
 CHUNKS_PER_THREAD = 8
+
+
+def mirror_block_rows(n_in, n_out, nnz):
+    """Input rows per block of the by-output mirror: a power of two between MIRROR_MIN_ROWS
+    and MIRROR_MAX_ROWS holding about MIRROR_WEIGHTS_PER_OUTPUT weights per output, or every
+    row when that is more than ``n_in``."""
+    want = MIRROR_WEIGHTS_PER_OUTPUT * n_in * n_out / max(nnz, 1)
+    rows = 1 << max(0, int(np.ceil(np.log2(max(want, 1.0)))))
+    rows = min(max(rows, MIRROR_MIN_ROWS), MIRROR_MAX_ROWS)
+    return max(1, n_in) if rows >= n_in else rows
 
 
 def nnz_chunks(indptr, n_chunks):
@@ -99,31 +112,23 @@ class SparseLayer:
         self.state = [np.ascontiguousarray(s, dtype=self.dtype) for s in state]
         self._mirror = None
         self.chunks = nnz_chunks(self.indptr, CHUNKS_PER_THREAD * get_num_threads())
-        # One streaming chunk per thread: each owns an (n_out, batch) accumulator.
+        # One streaming chunk per thread: each owns an accumulator (sparse batches).
         self.scatter_chunks = nnz_chunks(self.indptr, get_num_threads())
 
     def mirror(self):
-        """The by-output mirror ``(indptr_out (n_out + 1,), idx_in (nnz,), perm (nnz,))`` of
-        the current topology, built by a counting sort on first use."""
+        """The blocked by-output mirror ``(block_ptr (n_blocks, n_out + 1), idx_in (nnz,),
+        perm (nnz,))`` of the current topology (see ``kernels.topology.build_mirror``), built
+        on first use."""
         if self._mirror is None:
             nnz = self.nnz
-            mirror = (np.empty(self.n_out + 1, dtype=np.int64), np.empty(nnz, dtype=np.int32),
+            rows = mirror_block_rows(self.n_in, self.n_out, nnz)
+            n_blocks = max(1, -(-self.n_in // rows))
+            mirror = (np.empty((n_blocks, self.n_out + 1), dtype=np.int64),
+                      np.empty(nnz, dtype=np.int32),
                       np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64))
-            topology_kernels.build_mirror(self.indptr, self.indices, self.n_out, *mirror)
+            topology_kernels.build_mirror(self.indptr, self.indices, rows, *mirror)
             self._mirror = mirror
         return self._mirror
-
-    @property
-    def indptr_out(self):
-        return self.mirror()[0]
-
-    @property
-    def idx_in(self):
-        return self.mirror()[1]
-
-    @property
-    def perm(self):
-        return self.mirror()[2]
 
     def rebuild(self, keep: np.ndarray, new_keys: np.ndarray) -> None:
         """Keep the stored weights where ``keep`` (nnz,) is True and add the sorted flat
@@ -156,26 +161,22 @@ class SparseLayer:
         """``out = W^T XT + bias``: XT (n_in, batch) -> out (n_out, batch), written in place;
         ``max(out, 0)`` with ``relu``.
 
-        Small XT: gather through the by-output mirror. Large XT: stream it by input rows into
-        per-thread accumulators of (n_out, batch) each. A :class:`SparseBatch` XT is streamed
-        the same way, through its stored values only.
+        A dense XT is gathered through the blocked by-output mirror, one range of outputs
+        per thread. A :class:`SparseBatch` XT is streamed by input rows through its stored
+        values only, into per-thread accumulators.
         """
         if isinstance(XT, SparseBatch):
             sparse_input.forward_sparse_input(
                 self.indptr, self.indices, self.data, self.bias, XT.indptr, XT.samples,
-                XT.values, self.scatter_chunks, self._scratch(XT.shape[1], True), out, relu)
+                XT.values, self.scatter_chunks, self._scratch(XT.shape[1]), out, relu)
             return
-        if XT.nbytes <= GATHER_MAX_BYTES:
-            products.spmm_forward(*self.mirror(), self.data, self.bias, XT, out, relu)
-            return
-        products.spmm_forward_scatter(self.indptr, self.indices, self.data, self.bias, XT,
-                                     self.scatter_chunks, self._scratch(XT.shape[1]), out, relu)
+        products.spmm_forward(*self.mirror(), self.data, self.bias, XT, get_num_threads(),
+                              out, relu)
 
-    def _scratch(self, batch, sample_major=False):
-        """The streaming forward's per-task accumulators (tasks, n_out, batch), or (tasks,
-        batch, n_out) for a sparse batch; kept between calls."""
-        inner = (batch, self.n_out) if sample_major else (self.n_out, batch)
-        shape = (len(self.scatter_chunks) - 1, *inner)
+    def _scratch(self, batch):
+        """The sparse-batch forward's per-task accumulators (tasks, batch, n_out), kept
+        between calls."""
+        shape = (len(self.scatter_chunks) - 1, batch, self.n_out)
         if self._partial is None or self._partial.shape != shape:
             self._partial = np.empty(shape, dtype=self.dtype)
         return self._partial
@@ -229,7 +230,7 @@ class SparseLayer:
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray (the mirror's
         only while it is built)."""
-        mirror = {} if self._mirror is None else dict(zip(("indptr_out", "idx_in", "perm"),
+        mirror = {} if self._mirror is None else dict(zip(("block_ptr", "idx_in", "perm"),
                                                           self._mirror))
         return {"indptr": self.indptr, "indices": self.indices, "data": self.data, **mirror,
                 "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks,

@@ -9,26 +9,37 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True)
-def build_mirror(indptr, indices, n_out, indptr_out, idx_in, perm):
-    """Counting sort of the canonical CSR by output: fills ``indptr_out``, ``idx_in``, ``perm``.
+@njit(parallel=True, cache=True)
+def build_mirror(indptr, indices, block_rows, block_ptr, idx_in, perm):
+    """The by-output mirror of the canonical CSR, in blocks of ``block_rows`` input rows:
+    within block ``k`` (rows ``k * block_rows ..``), entries sorted by output, inputs in
+    increasing order within an output. ``block_ptr`` (n_blocks, n_out + 1) receives each
+    block's output pointers, ``idx_in`` (nnz,) the input row and ``perm`` (nnz,) the canonical
+    position of each mirror entry.
 
-    O(nnz + n_in + n_out); within each output, inputs come out in increasing order.
+    A block's entries keep the canonical block's range of positions, so blocks sort
+    independently (in parallel) and ``perm`` stays within a block's few weights. O(nnz +
+    n_blocks * n_out).
     """
-    indptr_out[:] = 0
-    nnz = indices.shape[0]
-    for p in range(nnz):
-        indptr_out[indices[p] + 1] += 1
-    for j in range(n_out):
-        indptr_out[j + 1] += indptr_out[j]
-    fill = indptr_out[:-1].copy()
-    for i in range(indptr.shape[0] - 1):
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            q = fill[j]
-            idx_in[q] = i
-            perm[q] = p
-            fill[j] = q + 1
+    n_in = indptr.shape[0] - 1
+    n_out = block_ptr.shape[1] - 1
+    for k in prange(block_ptr.shape[0]):
+        r0, r1 = k * block_rows, min(n_in, (k + 1) * block_rows)
+        ptr = block_ptr[k]
+        ptr[:] = 0
+        for p in range(indptr[r0], indptr[r1]):
+            ptr[indices[p] + 1] += 1
+        ptr[0] = indptr[r0]
+        for j in range(n_out):
+            ptr[j + 1] += ptr[j]
+        fill = ptr[:-1].copy()
+        for i in range(r0, r1):
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                q = fill[j]
+                idx_in[q] = i
+                perm[q] = p
+                fill[j] = q + 1
 
 
 # Contiguous ranges of keys the occupancy test walks in parallel.
