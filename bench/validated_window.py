@@ -78,7 +78,7 @@ def run_one(dataset, method, seed, l2):
 def summarize(runs):
     """Mean held-out-half accuracy [%] of the fixed rule and of the per-run choice, per metric,
     over (run, half) pairs; ties in the choice go to the fixed rule's window."""
-    from sparsefs._config import AUTO_IMPORTANCE, METRICS
+    from sparsefs._config import FIXED_IMPORTANCE, METRICS
 
     lines = []
     for scorer, m in ((s, m) for s in ("svc", "knn") for m in METRICS):
@@ -86,12 +86,13 @@ def summarize(runs):
         for r in runs:
             w = r["windows"][scorer][m]
             for pick, held in ((0, 1), (1, 0)):
-                best = max(w, key=lambda v, p=pick: (w[v][p], v == AUTO_IMPORTANCE[m]))
-                fixed.append(w[AUTO_IMPORTANCE[m]][held])
+                best = max(w, key=lambda v, p=pick: (w[v][p], v == FIXED_IMPORTANCE[m]))
+                fixed.append(w[FIXED_IMPORTANCE[m]][held])
                 chosen.append(w[best][held])
                 wins += chosen[-1] > fixed[-1]
                 losses += chosen[-1] < fixed[-1]
-        lines.append(f"{scorer} {m}: fixed rule ({AUTO_IMPORTANCE[m]}) {100 * np.mean(fixed):.2f}, "
+        lines.append(f"{scorer} {m}: fixed rule ({FIXED_IMPORTANCE[m]}) "
+                     f"{100 * np.mean(fixed):.2f}, "
                      f"chosen per run on the other half {100 * np.mean(chosen):.2f} "
                      f"({len(fixed)} held-out halves; per-run choice better in {wins}, "
                      f"worse in {losses})")

@@ -60,12 +60,12 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Which accumulation of the per-mini-batch importance decides: summed over epochs 1 to
         the best (lowest validation loss), the best epoch only, the last mini-batch, the
         published code's window (the epochs before its best epoch, which is never earlier
-        than the fifth), or every epoch run. "auto" takes "sum_to_best" for attribution and
-        "all_epochs" for strength, the winners on validation data (see the README).
-        "validated" chooses per fit and metric: the window whose top K features
-        ``k_estimator``, trained on the network's training rows, scores best on its
-        validation rows (K = ``n_features_to_select``, or 100 with "auto"; ties go to the
-        "auto" window).
+        than the fifth), or every epoch run. "validated" chooses per fit and metric: the
+        window whose top K features ``k_estimator``, trained on the network's training rows,
+        scores best on its validation rows (K = ``n_features_to_select``, or 100 with
+        "auto"; ties go to "sum_to_best" for attribution, "all_epochs" for strength). "auto"
+        takes "sum_to_best" for attribution and "validated" for strength, what won on
+        held-out validation rows (see the README).
     hidden_layer_sizes : tuple of int, default=(1000, 100)
     max_iter : int, default=200
         Maximum number of epochs.
@@ -136,10 +136,10 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     all_scores_ : dict of str to dict of str to ndarray
         Every metric in every variant (``sparsefs._config.IMPORTANCE_VARIANTS``).
     importance_ : dict of str to str
-        The variant each metric's ``scores_`` come from (the first repeat's with "validated").
+        The variant each metric's ``scores_`` come from (the first repeat's where chosen).
     window_scores_ : dict of str to dict of str to float
-        With "validated": each computed metric's validation score of every variant's top K
-        (the first repeat's); empty otherwise.
+        For each metric chosen per fit: the validation score of every variant's top K (the
+        first repeat's); empty when no metric was chosen so.
     feature_importances_ : ndarray of shape (n_features_in_,)
         ``scores_[metric]``.
     ranking_ : ndarray of int of shape (n_features_in_,)

@@ -32,16 +32,22 @@ def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
     from sklearn.base import clone
 
     if len(val_rows) == 0:
-        raise ValueError("importance='validated' chooses the window on the validation rows; "
-                         "set validation_fraction above 0.")
+        raise ValueError("importance 'validated' (and 'auto' for strength) chooses the window "
+                         "on the validation rows; set validation_fraction above 0, or name a "
+                         "window such as importance='all_epochs'.")
+    tops = {name: np.sort(rank_features(windows[name])[:k]) for name in C.IMPORTANCE_VARIANTS}
+    # Only the columns some window picks are read (at most 5 K of them): X may be a memory
+    # map, or far wider than any top k.
+    union = np.unique(np.concatenate(list(tops.values())))
     X = X.tocsr() if sp.issparse(X) else X
-    X_tr, X_va = X[train_rows], X[val_rows]
+    sub = X[:, union]
+    X_tr, X_va = sub[train_rows], sub[val_rows]
     y = np.asarray(y)
     scores, seen = {}, {}
-    for name in C.IMPORTANCE_VARIANTS:
-        cols = np.sort(rank_features(windows[name])[:k])
-        key = cols.tobytes()
+    for name, top in tops.items():
+        key = top.tobytes()
         if key not in seen:  # windows that agree on the top k are scored once
+            cols = np.searchsorted(union, top)
             model = clone(estimator).fit(X_tr[:, cols], y[train_rows])
             seen[key] = float(model.score(X_va[:, cols], y[val_rows]))
         scores[name] = seen[key]
@@ -52,14 +58,19 @@ def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
 def fit_windows(importance, X, y, result, rows, k, estimator, metrics):
     """The window of each metric for one fit: ``({metric: window}, {metric: {window: score}})``.
 
-    Scores are empty unless ``importance == "validated"``, which chooses by
-    :func:`choose_window` for every metric in ``metrics`` (those the fit computed) and takes
-    the fixed rule for the others. ``rows`` is the fit's (train rows, validation rows).
+    A metric whose ``importance`` resolves to "validated" (see ``_config.resolve_importance``)
+    is chosen by :func:`choose_window` if it is in ``metrics`` (those the fit computed), and
+    takes the fixed rule otherwise; scores hold the chosen metrics only. ``rows`` is the fit's
+    (train rows, validation rows).
     """
-    chosen = {m: C.resolve_importance(importance, m) for m in C.METRICS}
-    scores = {}
-    if importance == "validated":
-        for m in metrics:
+    chosen, scores = {}, {}
+    for m in C.METRICS:
+        chosen[m] = C.resolve_importance(importance, m)
+        if chosen[m] != "validated":
+            continue
+        if m in metrics:
             chosen[m], scores[m] = choose_window(X, y, result.scores[m], *rows, k, estimator,
-                                                 prefer=C.AUTO_IMPORTANCE[m])
+                                                 prefer=C.FIXED_IMPORTANCE[m])
+        else:
+            chosen[m] = C.FIXED_IMPORTANCE[m]
     return chosen, scores

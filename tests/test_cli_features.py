@@ -102,11 +102,12 @@ def test_select_k_auto_keeps_the_smallest_k_within_the_tolerance(tmp_path):
 
 def test_importance_history_sums_to_the_all_epochs_score(tmp_path):
     out = tmp_path / "h.json"
-    invoke("train", "--history", "--epochs", "4", "--hidden", "32,8", "-q", "-o", out)
+    invoke("train", "--history", "--epochs", "4", "--hidden", "32,8", "--importance",
+           "all_epochs", "-q", "-o", out)
     rec = json.loads(out.read_text())
     hist = np.asarray(rec["importance_history"]["strength"])
     assert hist.shape == (rec["epochs_run"], rec["n_features"])
-    # Strength's default window is every epoch run: the history rows must add up to it.
+    # The window of every epoch run: the history rows must add up to it.
     np.testing.assert_allclose(hist.sum(axis=0), rec["scores"]["strength"], rtol=1e-4)
     pytest.importorskip("matplotlib", reason="plot needs matplotlib (the test extra)")
     invoke("plot", out, "--history", "-o", tmp_path / "h.png")

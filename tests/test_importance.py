@@ -55,6 +55,11 @@ def test_attribution_in_class_chunks_equals_one_block(monkeypatch):
     whole = neuron_attribution(net, XT)
     monkeypatch.setattr(imp, "ATTRIBUTION_BLOCK_BYTES", 1)  # one class at a time
     np.testing.assert_allclose(neuron_attribution(net, XT), whole, rtol=1e-12)
+    monkeypatch.setattr(imp, "ATTRIBUTION_BLOCK_BYTES", 64 << 20)
+    # The first layer's bound alone: 5 classes x 8 units x 6 samples x 8 bytes = 1920 bytes
+    # in blocks of at most 800 bytes, so three blocks (2, 2, 1 classes).
+    monkeypatch.setattr(imp, "FIRST_LAYER_BLOCK_BYTES", 800)
+    np.testing.assert_allclose(neuron_attribution(net, XT), whole, rtol=1e-12)
 
 
 def test_attribution_of_a_wide_network_forms_no_input_by_classes_block():

@@ -5,7 +5,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sparsefs import SparseFeatureSelector
-from sparsefs._config import AUTO_IMPORTANCE, IMPORTANCE_VARIANTS
+from sparsefs._config import FIXED_IMPORTANCE, IMPORTANCE_VARIANTS
 from sparsefs._window_choice import choose_window
 
 
@@ -68,10 +68,16 @@ def test_selector_validated_uses_the_chosen_windows_scores():
         np.testing.assert_array_equal(sel.scores_[m], sel.all_scores_[m][w])
         best = max(sel.window_scores_[m].values())
         assert sel.window_scores_[m][w] == best
-        assert w == AUTO_IMPORTANCE[m] or sel.window_scores_[m][AUTO_IMPORTANCE[m]] < best
-    fixed = SparseFeatureSelector(4, max_iter=15, hidden_layer_sizes=(32,), density=0.5,
-                                  random_state=0).fit(X, y)
-    assert fixed.importance_ == AUTO_IMPORTANCE and fixed.window_scores_ == {}
+        assert w == FIXED_IMPORTANCE[m] or sel.window_scores_[m][FIXED_IMPORTANCE[m]] < best
+    fixed = SparseFeatureSelector(4, importance="all_epochs", max_iter=15,
+                                  hidden_layer_sizes=(32,), density=0.5, random_state=0).fit(X, y)
+    assert fixed.importance_ == {"attr": "all_epochs", "strength": "all_epochs"}
+    assert fixed.window_scores_ == {}
+    auto = SparseFeatureSelector(4, max_iter=15, hidden_layer_sizes=(32,), density=0.5,
+                                 random_state=0).fit(X, y)
+    # "auto": the fixed rule for attribution, the per-fit choice for strength.
+    assert auto.importance_["attr"] == "sum_to_best" and list(auto.window_scores_) == ["strength"]
+    assert auto.importance_["strength"] == sel.importance_["strength"]
     # The same seed trains the same network: only the window can differ.
     for m in ("attr", "strength"):
         np.testing.assert_array_equal(fixed.all_scores_[m]["all_epochs"],

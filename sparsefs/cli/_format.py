@@ -57,7 +57,7 @@ def format_selection(sel, chosen, names):
         if repeats:
             row += f"{sel.selection_frequency_[j]:>11.2f}{sel.mean_rank_[j]:>11.1f}"
         lines.append(row)
-    if sel.window_scores_:
+    if sel.metric in sel.window_scores_:
         lines.append(f"{sel.metric} window: {sel.importance_[sel.metric]}, the best of "
                      + ", ".join(f"{w} {v:.3f}" for w, v in
                                  sel.window_scores_[sel.metric].items())

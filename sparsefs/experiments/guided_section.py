@@ -9,7 +9,7 @@ validation rows), never from the test split; test accuracy is what the table rep
 
 import numpy as np
 
-from .._config import BASELINES, K_SWEEP, resolve_importance
+from .._config import BASELINES, FIXED_IMPORTANCE, K_SWEEP
 from .paper import METHOD_LABEL
 from .tables import fmt as _f
 from .tables import markdown_table
@@ -108,7 +108,7 @@ def _validation_lines(nn, shared):
     out = []
     for m in RULES:
         for metric in ("attr", "strength"):
-            variant = resolve_importance("auto", metric)
+            variant = FIXED_IMPORTANCE[metric]
             vals = [nn[m][d]["variants"].get(variant, {}).get(metric, {}).get("val")
                     for d in shared]
             vals = [v for v in vals if v is not None]

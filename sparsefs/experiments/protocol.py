@@ -41,7 +41,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         Per-epoch callback (see ``train_mlp``).
     importance : "auto", "validated" or one of ``IMPORTANCE_VARIANTS``
         The accumulation whose ranking the record reports (per metric for "auto"; chosen per
-        run and metric by the SVC on the validation rows for "validated").
+        run by the SVC on the validation rows where it means "validated").
     learning_rate : float
     softmax_axis : {"class", "batch"}
         "batch" replicates the published code's training loss (see ``SparseFeatureSelector``).
@@ -72,7 +72,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     # "validated" chooses the window with the protocol's own scorer, so a run's choice is the
     # one its ``variants`` validation numbers make (the regression default stays 5-NN).
     chooser = None
-    if importance == "validated" and task != "regression":
+    if C.uses_validation_choice(importance) and task != "regression":
         from sklearn.svm import SVC
 
         chooser = SVC()
@@ -102,7 +102,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         variants=score_all_variants(sel, X_tr, y_tr, X_te, y_te, k, score)
         if score_variants else None,
         windows={"chosen": sel.importance_, "scores": sel.window_scores_}
-        if importance == "validated" else None,
+        if sel.window_scores_ else None,
         **_training_fields(sel),
         **resources(sel.network_, sel.result_.counters, sel.result_.param_bytes),
         seconds={"train": sel.result_.seconds, "total": time.perf_counter() - t0},

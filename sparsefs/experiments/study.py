@@ -218,7 +218,11 @@ class StudySpec:
                 "batch_size": None if self.batch_size is None else int(self.batch_size),
                 "update_every": int(self.update_every), "max_time": self.max_time,
                 "importance": self.importance, "learning_rate": float(self.learning_rate),
-                "softmax_axis": self.softmax_axis, "k_sweep": k_sweep}
+                "softmax_axis": self.softmax_axis, "k_sweep": k_sweep,
+                # What "auto" means changed once (strength: all_epochs -> validated); a folder
+                # made under the other meaning then reports its settings as different.
+                **({"auto_importance": dict(C.AUTO_IMPORTANCE)}
+                   if self.importance == "auto" else {})}
 
     def threads_per_task(self):
         if self.threads is not None:

@@ -8,11 +8,11 @@ beside them, never used to choose.
 
 import numpy as np
 
-from .._config import AUTO_IMPORTANCE, IMPORTANCE_VARIANTS, METRICS
+from .._config import FIXED_IMPORTANCE, IMPORTANCE_VARIANTS, METRICS
 from .tables import fmt, markdown_table
 
 #: The per-run choice: in each run, the variant of highest validation accuracy (ties to the
-#: metric's "auto" variant), as ``importance="validated"`` makes it with the SVC as chooser.
+#: metric's fixed-rule variant), as ``importance="validated"`` makes it with the SVC.
 VALIDATED = "validated"
 
 
@@ -23,7 +23,7 @@ def validated_choice(record, metric):
     if any(g is None or g.get("val") is None for g in got.values()):
         return None
     best = max(IMPORTANCE_VARIANTS,
-               key=lambda v: (got[v]["val"], v == AUTO_IMPORTANCE[metric]))
+               key=lambda v: (got[v]["val"], v == FIXED_IMPORTANCE[metric]))
     return got[best]
 
 
@@ -95,7 +95,7 @@ def variants_section(chosen_cells):
 def _validated_line(cells, metric):
     """One sentence: the per-run choice against the fixed "auto" variant, on the test split,
     over the cells where both were scored."""
-    auto = AUTO_IMPORTANCE[metric]
+    auto = FIXED_IMPORTANCE[metric]
     pairs = [(c["variants"][VALIDATED][metric]["test"], c["variants"][auto][metric]["test"])
              for c in cells if metric in c["variants"].get(VALIDATED, {})
              and metric in c["variants"].get(auto, {})]
