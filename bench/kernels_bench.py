@@ -160,7 +160,7 @@ def run_case(layer, dense, shape, density, rng, budget, mode):
         "input_grad": (lambda: layer.input_grad(GT, dx_s), lambda: dense.input_grad(GT, dx_d)),
     }
     for op, (fs, fd) in mats.items():
-        b_s = F.op_bytes(op, shape, nnz, BATCH, True, perm_bytes=layer.mirror()[2].itemsize,
+        b_s = F.op_bytes(op, shape, nnz, BATCH, True, perm_bytes=layer.mirror()[3].itemsize,
                          n_state=opt.n_state)
         b_d = F.op_bytes(op, shape, n_in * n_out, BATCH, False, n_state=opt.n_state)
         cfn, cbytes = copy_fn(b_s)

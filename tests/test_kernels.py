@@ -156,16 +156,16 @@ def test_mirror_blocks_hold_the_rows_and_outputs_they_say():
     layer = random_sparse_layer(700, 50, 0.2, rng)
     rows = mirror_block_rows(700, 50, layer.nnz)
     assert 1 < rows < 700
-    block_ptr, idx_in, perm = layer.mirror()
+    block_ptr, block_rows, idx_in, perm = layer.mirror()
+    assert block_rows == rows and idx_in.dtype == np.uint16
     assert sorted(perm.tolist()) == list(range(layer.nnz))  # every weight exactly once
     for k in range(block_ptr.shape[0]):
         for j in range(50):
             seg = slice(block_ptr[k, j], block_ptr[k, j + 1])
             assert np.all(layer.indices[perm[seg]] == j)
-            assert np.all((idx_in[seg] >= k * rows) & (idx_in[seg] < (k + 1) * rows))
-            assert np.all(np.diff(idx_in[seg]) > 0)
-            assert np.all(idx_in[seg] ==
-                          np.searchsorted(layer.indptr, perm[seg], side="right") - 1)
+            row = k * rows + idx_in[seg].astype(np.int64)
+            assert np.all(idx_in[seg] < rows) and np.all(np.diff(row) > 0)
+            assert np.all(row == np.searchsorted(layer.indptr, perm[seg], side="right") - 1)
 
 
 def test_both_layers_satisfy_the_layer_interface():

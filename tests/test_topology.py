@@ -112,12 +112,12 @@ def test_update_keeps_nnz_and_has_no_duplicates(rule):
         assert np.all(layer.data[is_new] == 0)
         assert all(np.all(s[is_new] == 0) for s in layer.state)
         # The mirror, rebuilt after the update, agrees with the canonical order.
-        block_ptr, idx_in, perm = layer.mirror()
+        block_ptr, rows, idx_in, perm = layer.mirror()
         for k in range(block_ptr.shape[0]):
             for j in range(layer.n_out):
                 seg = slice(block_ptr[k, j], block_ptr[k, j + 1])
                 assert np.all(layer.indices[perm[seg]] == j)
-                assert np.all(idx_in[seg] ==
+                assert np.all(k * rows + idx_in[seg].astype(np.int64) ==
                               np.searchsorted(layer.indptr, perm[seg], side="right") - 1)
 
 

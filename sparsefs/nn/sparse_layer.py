@@ -1,10 +1,10 @@
 """``SparseLayer``: a weight matrix stored only as its non-zeros, with its optimizer state.
 
 Storage per non-zero: the weight, two optimizer moments (Adam) or one (SGD), the output index in
-CSR-by-input order: 16 bytes with float32 values, int32 indices and Adam; plus 8 for the
-by-output mirror (input index + position) that the forward pass gathers through on a dense
-batch (built on first use after each topology change; a first layer fed sparse batches never
-holds it). Nothing of size ``n_in x n_out`` is ever allocated.
+CSR-by-input order: 16 bytes with float32 values, int32 indices and Adam; plus 6 for the
+by-output mirror (input row within its block + position) that the forward pass gathers
+through on a dense batch (built on first use after each topology change; a first layer fed
+sparse batches never holds it). Nothing of size ``n_in x n_out`` is ever allocated.
 """
 
 import numpy as np
@@ -17,7 +17,8 @@ from .sparse_batch import SparseBatch
 # The mirror's input blocks hold about this many stored weights per output, so the forward
 # pass reads each block's rows of XT from cache for several weights of every output row...
 MIRROR_WEIGHTS_PER_OUTPUT = 32
-# ... and at most this many input rows, so a block of XT (rows x batch) stays in L2. Measured
+# ... and at most this many input rows, so a block of XT (rows x batch) stays in L2 (and a
+# row's offset in its block fits the mirror's uint16). Measured
 # at batch 100 against streaming XT by input rows into per-thread accumulators: 1.3x at
 # 20,000 x 1,000, density 0.2 and 0.05, even at 0.01.
 MIRROR_MIN_ROWS, MIRROR_MAX_ROWS = 64, 2048
@@ -116,18 +117,19 @@ class SparseLayer:
         self.scatter_chunks = nnz_chunks(self.indptr, get_num_threads())
 
     def mirror(self):
-        """The blocked by-output mirror ``(block_ptr (n_blocks, n_out + 1), idx_in (nnz,),
-        perm (nnz,))`` of the current topology (see ``kernels.topology.build_mirror``), built
-        on first use."""
+        """The blocked by-output mirror ``(block_ptr (n_blocks, n_out + 1), block_rows,
+        idx_in (nnz,) uint16, perm (nnz,))`` of the current topology (see
+        ``kernels.topology.build_mirror``), built on first use: 6 bytes per weight."""
         if self._mirror is None:
             nnz = self.nnz
             rows = mirror_block_rows(self.n_in, self.n_out, nnz)
             n_blocks = max(1, -(-self.n_in // rows))
-            mirror = (np.empty((n_blocks, self.n_out + 1), dtype=np.int64),
-                      np.empty(nnz, dtype=np.int32),
-                      np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64))
-            topology_kernels.build_mirror(self.indptr, self.indices, rows, *mirror)
-            self._mirror = mirror
+            block_ptr = np.empty((n_blocks, self.n_out + 1), dtype=np.int64)
+            idx_in = np.empty(nnz, dtype=np.uint16)
+            perm = np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64)
+            topology_kernels.build_mirror(self.indptr, self.indices, rows, block_ptr, idx_in,
+                                          perm)
+            self._mirror = (block_ptr, rows, idx_in, perm)
         return self._mirror
 
     def rebuild(self, keep: np.ndarray, new_keys: np.ndarray) -> None:
@@ -230,8 +232,8 @@ class SparseLayer:
     def arrays(self):
         """Every array the layer holds, for byte accounting: name -> ndarray (the mirror's
         only while it is built)."""
-        mirror = {} if self._mirror is None else dict(zip(("block_ptr", "idx_in", "perm"),
-                                                          self._mirror))
+        mirror = {} if self._mirror is None else {
+            "block_ptr": self._mirror[0], "idx_in": self._mirror[2], "perm": self._mirror[3]}
         return {"indptr": self.indptr, "indices": self.indices, "data": self.data, **mirror,
                 "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks,
                 **self.optimizer.named_state(self.state, self.bias_state)}

@@ -25,8 +25,9 @@ _GATHER_BLOCK = 64
 
 
 @njit(inline="always", cache=True)
-def _gather_into(acc, p, end, idx_in, perm, data, XT):
-    """``acc += sum_p data[perm[p]] * XT[idx_in[p]]`` over mirror entries ``p .. end``.
+def _gather_into(acc, p, end, idx_in, perm, data, XT, row0):
+    """``acc += sum_p data[perm[p]] * XT[row0 + idx_in[p]]`` over mirror entries ``p .. end``
+    of the block starting at input row ``row0``.
 
     Four stored weights per pass over the batch, as in :func:`_row_input_grad`: the loads and
     stores of ``acc`` and the loop's setup are paid once per four (1.3x at 500 x 1,000,
@@ -34,21 +35,21 @@ def _gather_into(acc, p, end, idx_in, perm, data, XT):
     n = acc.shape[0]
     while p + 4 <= end:
         w0, w1, w2, w3 = data[perm[p]], data[perm[p + 1]], data[perm[p + 2]], data[perm[p + 3]]
-        x0, x1 = XT[idx_in[p]], XT[idx_in[p + 1]]
-        x2, x3 = XT[idx_in[p + 2]], XT[idx_in[p + 3]]
+        x0, x1 = XT[row0 + idx_in[p]], XT[row0 + idx_in[p + 1]]
+        x2, x3 = XT[row0 + idx_in[p + 2]], XT[row0 + idx_in[p + 3]]
         for b in range(n):
             acc[b] += w0 * x0[b] + w1 * x1[b] + w2 * x2[b] + w3 * x3[b]
         p += 4
     while p < end:
         w = data[perm[p]]
-        x = XT[idx_in[p]]
+        x = XT[row0 + idx_in[p]]
         for b in range(n):
             acc[b] += w * x[b]
         p += 1
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def spmm_forward(block_ptr, idx_in, perm, data, bias, XT, n_tasks, out, relu):
+def spmm_forward(block_ptr, block_rows, idx_in, perm, data, bias, XT, n_tasks, out, relu):
     """``out[j, :] = bias[j] + sum_i W[i, j] * XT[i, :]`` for every output ``j``, then
     ``max(., 0)`` when ``relu`` (the hidden layers' activation, fused: no second pass).
 
@@ -66,7 +67,8 @@ def spmm_forward(block_ptr, idx_in, perm, data, bias, XT, n_tasks, out, relu):
         for k in range(block_ptr.shape[0]):
             ptr = block_ptr[k]
             for j in range(j0, j1):
-                _gather_into(out[j], ptr[j], ptr[j + 1], idx_in, perm, data, XT)
+                _gather_into(out[j], ptr[j], ptr[j + 1], idx_in, perm, data, XT,
+                             k * block_rows)
         if relu:
             for j in range(j0, j1):
                 for b in range(batch):

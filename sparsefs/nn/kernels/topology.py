@@ -14,8 +14,8 @@ def build_mirror(indptr, indices, block_rows, block_ptr, idx_in, perm):
     """The by-output mirror of the canonical CSR, in blocks of ``block_rows`` input rows:
     within block ``k`` (rows ``k * block_rows ..``), entries sorted by output, inputs in
     increasing order within an output. ``block_ptr`` (n_blocks, n_out + 1) receives each
-    block's output pointers, ``idx_in`` (nnz,) the input row and ``perm`` (nnz,) the canonical
-    position of each mirror entry.
+    block's output pointers, ``idx_in`` (nnz,) the input row within its block (uint16: blocks
+    hold at most 65,536 rows) and ``perm`` (nnz,) the canonical position of each mirror entry.
 
     A block's entries keep the canonical block's range of positions, so blocks sort
     independently (in parallel) and ``perm`` stays within a block's few weights. O(nnz +
@@ -37,7 +37,7 @@ def build_mirror(indptr, indices, block_rows, block_ptr, idx_in, perm):
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 q = fill[j]
-                idx_in[q] = i
+                idx_in[q] = i - r0
                 perm[q] = p
                 fill[j] = q + 1
 
