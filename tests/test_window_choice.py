@@ -139,3 +139,15 @@ def test_a_validated_study_run_reports_the_variant_its_own_validation_numbers_pi
         assert d["windows"]["scores"][m][w] == pytest.approx(d["variants"][w][m]["val"])
         assert validated_choice(RunRecord.from_dict(d), m) == d["variants"][w][m]
         assert d["accuracy"][m] == d["variants"][w][m]["test"]
+
+
+def test_train_prints_which_window_each_metric_used():
+    from click.testing import CliRunner
+
+    from sparsefs.cli import main
+
+    res = CliRunner().invoke(main, ["train", "--epochs", "3", "--hidden", "32,8", "-q"])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if x.startswith("importance windows:"))
+    assert "attr sum_to_best (fixed rule)" in line
+    assert "(best on the validation rows)" in line.split("strength", 1)[1]

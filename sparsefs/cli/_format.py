@@ -29,8 +29,10 @@ def format_train_summary(r):
         top = ", ".join(str(i) for i in r["rankings"][m][:8])
         lines.append(f"{m + mark:<10}{r['k']:>5}{scores[m]:>15.4f}   {top}, ...")
     if r.get("windows"):
-        lines.append("windows chosen on the validation rows: " + ", ".join(
-            f"{m} {w}" for m, w in r["windows"]["chosen"].items()))
+        chosen = r["windows"]["scores"]
+        lines.append("importance windows: " + ", ".join(
+            f"{m} {w}" + (" (best on the validation rows)" if m in chosen else " (fixed rule)")
+            for m, w in r["windows"]["chosen"].items()))
     lines += [
         "",
         f"{'':<22}{'this run':>14}{'dense':>14}{'ratio':>9}",
