@@ -32,9 +32,9 @@ def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
     from sklearn.base import clone
 
     if len(val_rows) == 0:
-        raise ValueError("importance 'validated' (and 'auto' for strength) chooses the window "
-                         "on the validation rows; set validation_fraction above 0, or name a "
-                         "window such as importance='all_epochs'.")
+        raise ValueError("importance='validated' chooses the window on the validation rows; "
+                         "set validation_fraction above 0, or name a window such as "
+                         "importance='all_epochs'.")
     tops = {name: np.sort(rank_features(windows[name])[:k]) for name in C.IMPORTANCE_VARIANTS}
     # Only the columns some window picks are read (at most 5 K of them): X may be a memory
     # map, or far wider than any top k.
@@ -64,11 +64,14 @@ def fit_windows(importance, X, y, result, rows, k, estimator, metrics):
     (train rows, validation rows).
     """
     chosen, scores = {}, {}
+    # "auto" without validation rows has nothing to choose on: the fixed rule, as before;
+    # an explicit "validated" says so (choose_window raises).
+    fixed_only = importance == "auto" and len(rows[1]) == 0
     for m in C.METRICS:
         chosen[m] = C.resolve_importance(importance, m)
         if chosen[m] != "validated":
             continue
-        if m in metrics:
+        if m in metrics and not fixed_only:
             chosen[m], scores[m] = choose_window(X, y, result.scores[m], *rows, k, estimator,
                                                  prefer=C.FIXED_IMPORTANCE[m])
         else:

@@ -90,6 +90,10 @@ def test_validated_without_validation_rows_says_what_to_change():
                                 hidden_layer_sizes=(16,), random_state=0)
     with pytest.raises(ValueError, match="validation_fraction above 0"):
         sel.fit(X, y)
+    # The default has nothing to choose on and takes the fixed rule, as it did before.
+    auto = SparseFeatureSelector(3, validation_fraction=0.0, max_iter=3,
+                                 hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+    assert auto.importance_ == FIXED_IMPORTANCE and auto.window_scores_ == {}
 
 
 def _record(vals, tests):
