@@ -79,6 +79,7 @@ def summarize(runs):
     """Mean held-out-half accuracy [%] of the fixed rule and of the per-run choice, per metric,
     over (run, half) pairs; ties in the choice go to the fixed rule's window."""
     from sparsefs._config import FIXED_IMPORTANCE, METRICS
+    from sparsefs._window_choice import best_window
 
     lines = []
     for scorer, m in ((s, m) for s in ("svc", "knn") for m in METRICS):
@@ -86,7 +87,7 @@ def summarize(runs):
         for r in runs:
             w = r["windows"][scorer][m]
             for pick, held in ((0, 1), (1, 0)):
-                best = max(w, key=lambda v, p=pick: (w[v][p], v == FIXED_IMPORTANCE[m]))
+                best = best_window({v: s[pick] for v, s in w.items()}, FIXED_IMPORTANCE[m])
                 fixed.append(w[FIXED_IMPORTANCE[m]][held])
                 chosen.append(w[best][held])
                 wins += chosen[-1] > fixed[-1]

@@ -13,6 +13,12 @@ from . import _config as C
 from ._ranking import rank_features
 
 
+def best_window(scores, prefer):
+    """The window of highest score in ``scores`` ({window: score} over
+    ``IMPORTANCE_VARIANTS``); ties go to ``prefer``, then to the earlier variant."""
+    return max(C.IMPORTANCE_VARIANTS, key=lambda w: (scores[w], w == prefer))
+
+
 def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
     """(chosen window name, {window: validation score}).
 
@@ -51,8 +57,7 @@ def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
             model = clone(estimator).fit(X_tr[:, cols], y[train_rows])
             seen[key] = float(model.score(X_va[:, cols], y[val_rows]))
         scores[name] = seen[key]
-    best = max(C.IMPORTANCE_VARIANTS, key=lambda w: (scores[w], w == prefer))
-    return best, scores
+    return best_window(scores, prefer), scores
 
 
 def fit_windows(importance, X, y, result, rows, k, estimator, metrics):

@@ -9,6 +9,7 @@ beside them, never used to choose.
 import numpy as np
 
 from .._config import FIXED_IMPORTANCE, IMPORTANCE_VARIANTS, METRICS
+from .._window_choice import best_window
 from .tables import fmt, markdown_table
 
 #: The per-run choice: in each run, the variant of highest validation accuracy (ties to the
@@ -22,9 +23,7 @@ def validated_choice(record, metric):
     got = {v: record.get("variants", v, metric) for v in IMPORTANCE_VARIANTS}
     if any(g is None or g.get("val") is None for g in got.values()):
         return None
-    best = max(IMPORTANCE_VARIANTS,
-               key=lambda v: (got[v]["val"], v == FIXED_IMPORTANCE[metric]))
-    return got[best]
+    return got[best_window({v: g["val"] for v, g in got.items()}, FIXED_IMPORTANCE[metric])]
 
 
 def mean_variants(records):
