@@ -16,6 +16,7 @@ import numpy as np
 from .._config import BASELINES
 from ..data.writers import write_text_atomic
 from ._workers import MANIFEST, RUNS_DIR
+from .ground_truth import recovery_section
 from .guided_section import guided_section
 from .paper import (
     CITATION,
@@ -121,12 +122,14 @@ def summarize(out_dir):
       columns, datasets : the table's labels in order;
       ranks : {K: {column: average rank over data sets}} (1 = best, ties averaged);
       cells : every cell (see :func:`make_cells`), for plots;
-      settings : the study manifest, or None.
+      settings : the study manifest, or None;
+      madelon_recovery : Markdown lines of the madelon ground-truth section (or []).
     """
     from scipy.stats import rankdata
 
     out = Path(out_dir)
-    cells = make_cells(load_runs(out))
+    runs = load_runs(out)
+    cells = make_cells(runs)
     chosen = select_models(cells)
     paper = {(r["dataset"], r["column"]): r for t in ("4", "6") for r in load_paper_results(t)}
     order = {r["dataset"]: i for i, r in enumerate(load_paper_results("6"))}
@@ -167,7 +170,8 @@ def summarize(out_dir):
     manifest = out / MANIFEST
     settings = json.loads(manifest.read_text()) if manifest.exists() else None
     return {"rows": rows, "columns": [c[2] for c in columns], "datasets": datasets,
-            "ranks": ranks, "cells": cells, "chosen": chosen, "settings": settings}
+            "ranks": ranks, "cells": cells, "chosen": chosen, "settings": settings,
+            "madelon_recovery": recovery_section(runs)}
 
 
 def format_table(summary):
@@ -239,6 +243,7 @@ def _report_md(summary):
         [kk, *(_f(summary["ranks"][kk].get(c)) for c in summary["columns"])] for kk in ks]))
     guided = guided_section(summary["cells"], summary["datasets"])
     parts += ["", *guided] if guided else []
+    parts += ["", *summary["madelon_recovery"]] if summary.get("madelon_recovery") else []
     chosen_nn = {(r["dataset"], r["method"]): r for r in summary["rows"]
                  if r["metric"] != "score"}
     parts += ["", *variants_section([summary["chosen"][key] for key in chosen_nn])]
