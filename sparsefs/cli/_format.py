@@ -9,8 +9,9 @@ def format_bytes(n):
         n /= 1000
 
 
-def format_train_summary(r):
-    """The readable table ``sparsefs train`` prints."""
+def format_train_summary(r, relevant_found=None):
+    """The readable table ``sparsefs train`` prints; ``relevant_found`` (metric -> count, with
+    key "of") adds how many known relevant features each top K holds (madelon)."""
     fl, mem = r["flops"], r["memory"]
     regression = r.get("learning_task") == "regression"
     scores, column = (r["r2"], "SVR R^2") if regression else (r["accuracy"], "SVC accuracy")
@@ -33,6 +34,10 @@ def format_train_summary(r):
         lines.append("importance windows: " + ", ".join(
             f"{m} {w}" + (" (best on the validation rows)" if m in chosen else " (fixed rule)")
             for m, w in r["windows"]["chosen"].items()))
+    if relevant_found:
+        lines.append(f"{r['dataset']}'s {relevant_found['of']} relevant features (from its "
+                     f"correlation structure) in the top {r['k']}: " + ", ".join(
+                         f"{m} {relevant_found[m]}" for m in ("attr", "strength")))
     lines += [
         "",
         f"{'':<22}{'this run':>14}{'dense':>14}{'ratio':>9}",

@@ -62,8 +62,23 @@ def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, i
                          progress=bar).to_dict()
     finally:
         bar.close()
-    click.echo(json_text(result) if as_json else format_train_summary(result))
+    click.echo(json_text(result) if as_json else
+               format_train_summary(result, _madelon_found(dataset, result)))
     if output:
         write_json_atomic(output, result)
         if not quiet:
             click.echo(f"wrote {output}", err=True)
+
+
+def _madelon_found(dataset, result):
+    """For madelon: how many of its 20 relevant features each metric's top K holds, else None."""
+    from ..experiments.ground_truth import hits, madelon_relevant_features
+
+    if dataset.name != "madelon" or dataset.n_features != 500:
+        return None
+    try:
+        relevant = madelon_relevant_features(dataset.X_train)
+    except ValueError:
+        return None
+    return {"of": len(relevant), **{m: hits(result["rankings"][m], relevant, result["k"])
+                                    for m in ("attr", "strength")}}
