@@ -285,3 +285,22 @@ def test_guided_section_compares_the_rules_at_equal_density(tmp_path):
     ranks = [line for line in text.splitlines() if line.startswith("| ExtraTrees |")]
     assert ranks and ranks[0].endswith("| 1.00 |")  # best at K = 25 on the one data set
     assert guided_section(make_cells(load_runs(tmp_path)), ["other"]) == []
+
+
+def test_guided_section_without_the_guided_rule_compares_set_and_guided_prune(tmp_path):
+    from sparsefs.experiments.guided_section import guided_section
+    from sparsefs.experiments.report import load_runs, make_cells
+
+    for seed, (s, p) in enumerate([(0.80, 0.70), (0.84, 0.74)]):
+        _fake_run(tmp_path, "set", 0.2, 1e-2, seed, 0.5, s, s)
+        _fake_run(tmp_path, "guided-prune", 0.2, 1e-2, seed, 0.5, p, p)
+    text = "\n".join(guided_section(make_cells(load_runs(tmp_path)), ["toy"]))
+    header = next(line for line in text.splitlines() if line.startswith("| Dataset"))
+    assert "Guided-Attr" not in header and "Guided-Prune-Attr" in header
+    row = next(line for line in text.splitlines() if line.startswith("| toy"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2] == "82.00±2.00" and cells[3] == "72.00±2.00" and cells[-1] == "lower"
+    # SET alone has nothing to be compared with
+    only_set = tmp_path / "only_set"
+    _fake_run(only_set, "set", 0.2, 1e-2, 0, 0.5, 0.8, 0.8)
+    assert guided_section(make_cells(load_runs(only_set)), ["toy"]) == []

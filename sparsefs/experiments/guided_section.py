@@ -24,21 +24,25 @@ def _cells_at(cells, method, density):
 
 
 def guided_section(cells, datasets):
-    """Markdown lines of the section, or [] when the study has no guided runs."""
+    """Markdown lines of the section, or [] when the study has no SET runs beside guided or
+    guided-prune ones at ``DENSITY``. The rules present are compared; the last of them (guided-
+    prune when it ran) is the one whose FLOPs and accuracy are set against SET's."""
     nn = {m: _cells_at(cells, m, DENSITY) for m in RULES}
+    rules = [m for m in RULES if nn[m]]
     base = {b: _cells_at(cells, b, None) for b in BASELINES}
-    shared = [d for d in datasets if all(d in nn[m] for m in RULES)]
-    if not shared:
+    shared = [d for d in datasets if all(d in nn[m] for m in rules)]
+    if "set" not in rules or len(rules) < 2 or not shared:
         return []
+    last = METHOD_LABEL[rules[-1]]
     lines = ["## Attribution-guided topology at equal density", "",
-             f"SET, guided and guided-prune at density {DENSITY:g}, SVC test accuracy [%] at "
-             "K with attribution (mean ± std over seeds); best classical = the best baseline "
-             "but random on the test split; FLOPs = training FLOPs per run (per epoch: divided "
-             "by each rule's mean epochs run); "
-             "'=' = guided-prune within one SET std of SET-Attr, or better.", ""]
+             f"{', '.join(METHOD_LABEL[m] for m in rules)} at density {DENSITY:g}, SVC test "
+             "accuracy [%] at K with attribution (mean ± std over seeds); best classical = the "
+             "best baseline but random on the test split; FLOPs = training FLOPs per run (per "
+             "epoch: divided by each rule's mean epochs run); "
+             f"'=' = {last} within one SET std of SET-Attr, or better.", ""]
     rows, ratios, equal = [], [], []
     for d in shared:
-        s, g, p = (nn[m][d] for m in RULES)
+        s, p = nn["set"][d], nn[rules[-1]][d]
         best = max(((b, c[d]["acc"]["score"][0]) for b, c in base.items()
                     if b != "random" and d in c), key=lambda t: t[1], default=(None, None))
         ratio = p["flops_train"] / s["flops_train"] if s["flops_train"] else None
@@ -48,19 +52,19 @@ def guided_section(cells, datasets):
         same = p["acc"]["attr"][0] >= s["acc"]["attr"][0] - s["acc"]["attr"][1]
         ratios.append(ratio)
         equal.append(same)
-        rows.append([d, min(s["n"], g["n"], p["n"]), *(_acc(c) for c in (s, g, p)),
+        rows.append([d, min(nn[m][d]["n"] for m in rules), *(_acc(nn[m][d]) for m in rules),
                      "–" if best[0] is None else f"{BASELINES[best[0]]} {best[1]:.2f}",
                      f"{s['flops_train']:.3g}", _f(ratio, 3), _f(per_epoch, 3),
                      "=" if same else "lower"])
     lines.append(markdown_table(
-        ["Dataset", "seeds", "SET-Attr", "Guided-Attr", "Guided-Prune-Attr", "best classical",
-         "SET FLOPs", "Guided-Prune / SET FLOPs", "per epoch", "G-P vs SET"], rows))
+        ["Dataset", "seeds", *(f"{METHOD_LABEL[m]}-Attr" for m in rules), "best classical",
+         "SET FLOPs", f"{last} / SET FLOPs", "per epoch", f"{last} vs SET"], rows))
     halved = sum(1 for r, e in zip(ratios, equal) if e and r is not None and r <= 0.5)
-    lines += ["", f"Guided-prune needs at most half of SET's training FLOPs at equal accuracy "
+    lines += ["", f"{last} needs at most half of SET's training FLOPs at equal accuracy "
               f"on {halved} of {len(shared)} data sets; median FLOP ratio "
               f"{np.median([r for r in ratios if r is not None]):.3f}.", ""]
-    lines += _rank_lines(nn, base, shared)
-    lines += _validation_lines(nn, shared)
+    lines += _rank_lines(nn, rules, base, shared)
+    lines += _validation_lines(nn, rules, shared)
     return lines
 
 
@@ -69,11 +73,11 @@ def _acc(cell):
     return f"{mean:.2f}±{std:.2f}"
 
 
-def _rank_lines(nn, base, shared):
+def _rank_lines(nn, rules, base, shared):
     """Average rank (1 = best) over K in ``K_SWEEP``, then over the shared data sets, among
-    the three rules (both metrics) and every baseline present on all of them."""
+    the ``rules`` (both metrics) and every baseline present on all of them."""
     columns = [(f"{METHOD_LABEL[m]}-{'Attr' if x == 'attr' else 'QS'}", nn[m], x)
-               for m in RULES for x in ("attr", "strength")]
+               for m in rules for x in ("attr", "strength")]
     columns += [(BASELINES[b], c, "score") for b, c in base.items()
                 if all(d in c for d in shared)]
     per_dataset = []
@@ -102,11 +106,11 @@ def _average_ties(accs):
     return rankdata(-accs, method="average")
 
 
-def _validation_lines(nn, shared):
+def _validation_lines(nn, rules, shared):
     """Mean validation accuracy of each rule's default importance window: the only numbers a
     recommendation may be chosen on."""
     out = []
-    for m in RULES:
+    for m in rules:
         for metric in ("attr", "strength"):
             variant = FIXED_IMPORTANCE[metric]
             vals = [nn[m][d]["variants"].get(variant, {}).get(metric, {}).get("val")
