@@ -18,10 +18,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sparsefs._config import FIXED_IMPORTANCE  # noqa: E402
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
 from sparsefs.experiments.report import load_runs, make_cells  # noqa: E402
 from sparsefs.experiments.tables import markdown_table  # noqa: E402
+from sparsefs.experiments.variants import fixed_window_val  # noqa: E402
 
 METRICS = (("attr", "Attr"), ("strength", "QS"))
 
@@ -30,11 +30,6 @@ def cells_by_key(runs, density):
     """{(data set, method): cell} of a study's runs' cells at ``density``."""
     return {(c["dataset"], c["method"]): c for c in make_cells(runs)
             if c["kind"] == "nn" and c["density"] == density}
-
-
-def val_of(cell, metric):
-    v = cell["variants"].get(FIXED_IMPORTANCE[metric], {}).get(metric, {}).get("val")
-    return None if v is None else float(v)
 
 
 def compare(a, b, methods, density):
@@ -50,7 +45,7 @@ def compare(a, b, methods, density):
             continue
         x, y = ca[(dataset, method)], cb[(dataset, method)]
         for metric, short in METRICS:
-            va, vb = val_of(x, metric), val_of(y, metric)
+            va, vb = fixed_window_val(x, metric), fixed_window_val(y, metric)
             ta, tb = x["acc"][metric][0], y["acc"][metric][0]
             if va is None or vb is None:
                 continue

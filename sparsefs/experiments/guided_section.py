@@ -9,10 +9,11 @@ validation rows), never from the test split; test accuracy is what the table rep
 
 import numpy as np
 
-from .._config import BASELINES, FIXED_IMPORTANCE, K_SWEEP
+from .._config import BASELINES, K_SWEEP
 from .paper import METHOD_LABEL
 from .tables import fmt as _f
 from .tables import markdown_table
+from .variants import fixed_window_val
 
 DENSITY = 0.2
 RULES = ("set", "guided", "guided-prune")
@@ -112,9 +113,7 @@ def _validation_lines(nn, rules, shared):
     out = []
     for m in rules:
         for metric in ("attr", "strength"):
-            variant = FIXED_IMPORTANCE[metric]
-            vals = [nn[m][d]["variants"].get(variant, {}).get(metric, {}).get("val")
-                    for d in shared]
+            vals = [fixed_window_val(nn[m][d], metric) for d in shared]
             vals = [v for v in vals if v is not None]
             if vals:
                 label = f"{METHOD_LABEL[m]}-{'Attr' if metric == 'attr' else 'QS'}"

@@ -44,6 +44,12 @@ def mean_variants(records):
     return out
 
 
+def fixed_window_val(cell, metric):
+    """A cell's mean validation accuracy [%] for ``metric`` in its fixed importance window
+    (what a recommendation is chosen on), or None where the runs did not score it."""
+    return cell["variants"].get(FIXED_IMPORTANCE[metric], {}).get(metric, {}).get("val")
+
+
 def choose_variant(cells, metric):
     """The variant of highest validation accuracy for ``metric``, averaged over the given
     cells (one per data set and method) with equal weight; returns (variant, {variant:
