@@ -4,7 +4,9 @@
 commit f7678bc (the last flat-layout version), on this 2-core machine, and again when random
 positions came to be drawn already sorted (exponential spacings), which changes every seed's
 topology on purpose, and when the forward pass came to add four weights' products at a time
-through the blocked mirror (float32 sums in another order); ``test_golden.py`` checks that
+through the blocked mirror (float32 sums in another order), and when the products came to
+hold a row's batch in vector registers (``kernels.simd``: sums in another order again; only
+the RigL case's order changed, its top 20 did not); ``test_golden.py`` checks that
 today's code gives exactly the recorded rankings. Float32 sums in the kernels are reordered by
 the thread count (fastmath reassoc), so the file records the Numba thread count it was made
 with.

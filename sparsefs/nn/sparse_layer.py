@@ -16,7 +16,7 @@ from .sparse_batch import SparseBatch
 
 # The mirror's input blocks hold about this many stored weights per output, so the forward
 # pass reads each block's rows of XT from cache for several weights of every output row...
-MIRROR_WEIGHTS_PER_OUTPUT = 32
+MIRROR_WEIGHTS_PER_OUTPUT = 16
 # ... and at most this many input rows, so a block of XT (rows x batch) stays in L2 (and a
 # row's offset in its block fits the mirror's uint16). Measured
 # at batch 100 against streaming XT by input rows into per-thread accumulators: 1.3x at

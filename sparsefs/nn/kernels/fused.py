@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import FASTMATH as _FAST
+from . import simd
 
 #: Optimizer codes the kernels take (Numba dispatches on an int, not on a Python object).
 ADAM = 0
@@ -50,12 +51,24 @@ def backward_step(indptr, indices, data, m, v, XT, GT, dXT, need_dx, relu_input,
     output) it is 0 where ``XT <= 0``, the ReLU derivative fused in: no second pass over dXT.
     """
     batch = XT.shape[1]
+    n_panels = simd.panels(batch, simd.lanes_of(XT))
     for c in prange(chunks.shape[0] - 1):
         dx = np.empty(batch, dtype=XT.dtype)
+        grad = np.empty(GT.shape[0], dtype=XT.dtype)  # a row's gradients (degree <= n_out)
         for i in range(chunks[c], chunks[c + 1]):
             x = XT[i]
             dx[:] = 0
             p, end = indptr[i], indptr[i + 1]
+            if n_panels > 0:
+                for k in range(n_panels):
+                    b0, nb = simd.panel_bounds(batch, n_panels, k)
+                    simd.dot_axpy_rows(x, dx, need_dx, b0, nb, GT, indices, data, p, end,
+                                       grad, k > 0)
+                for q in range(p, end):
+                    w = data[q]
+                    _update(data, m, v, q, w, grad[q - p] + l2 * w, opt, lr, beta1, beta2,
+                            eps, bc1, bc2)
+                p = end
             # Four stored weights per pass over the batch (20% faster at 20,000 x 1,000): the
             # four dot products and the input-gradient terms are added in the same order as
             # one weight at a time, so the results are bitwise the same.

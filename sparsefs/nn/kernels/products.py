@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import FASTMATH as _FAST
+from . import simd
 
 # Features per task of the batch gathers: the batch's rows' cache lines of one block (64
 # float32 = 4 lines per sample) stay in L1 while the block's output rows are written.
@@ -60,15 +61,22 @@ def spmm_forward(block_ptr, block_rows, idx_in, perm, data, bias, XT, n_tasks, o
     batch), overwritten.
     """
     n_out, batch = out.shape
+    n_panels = simd.panels(batch, simd.lanes_of(out))
     for t in prange(n_tasks):
         j0, j1 = t * n_out // n_tasks, (t + 1) * n_out // n_tasks
         for j in range(j0, j1):
             out[j, :] = bias[j]
         for k in range(block_ptr.shape[0]):
             ptr = block_ptr[k]
+            row0 = k * block_rows
             for j in range(j0, j1):
-                _gather_into(out[j], ptr[j], ptr[j + 1], idx_in, perm, data, XT,
-                             k * block_rows)
+                if n_panels == 0:
+                    _gather_into(out[j], ptr[j], ptr[j + 1], idx_in, perm, data, XT, row0)
+                    continue
+                for c in range(n_panels):
+                    b0, nb = simd.panel_bounds(batch, n_panels, c)
+                    simd.axpy_rows(out[j], b0, nb, XT, row0, idx_in, perm, data, ptr[j],
+                                   ptr[j + 1])
         if relu:
             for j in range(j0, j1):
                 for b in range(batch):
@@ -104,6 +112,12 @@ def _row_input_grad(indptr, indices, data, GT, i, acc):
     acc[:] = 0
     p, end = indptr[i], indptr[i + 1]
     n = acc.shape[0]
+    n_panels = simd.panels(n, simd.lanes_of(acc))
+    if n_panels > 0:
+        for c in range(n_panels):
+            b0, nb = simd.panel_bounds(n, n_panels, c)
+            simd.axpy_rows(acc, b0, nb, GT, 0, indices, None, data, p, end)
+        return
     while p + 4 <= end:
         w0, w1, w2, w3 = data[p], data[p + 1], data[p + 2], data[p + 3]
         g0, g1 = GT[indices[p]], GT[indices[p + 1]]
