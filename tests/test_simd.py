@@ -49,6 +49,19 @@ def test_input_gradient_and_its_abs_sum_match_the_dense_product(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_weight_gradient_at_stored_positions_matches_the_dense_product(case):
+    dtype, batch = case
+    rng = np.random.default_rng(batch + 2)
+    layer = random_sparse_layer(150, 70, 0.2, rng, dtype)
+    XT = rng.standard_normal((150, batch)).astype(dtype)
+    GT = rng.standard_normal((70, batch)).astype(dtype)
+    full = XT.astype(np.float64) @ GT.astype(np.float64).T
+    rows = np.repeat(np.arange(150), np.diff(layer.indptr))
+    np.testing.assert_allclose(layer.weight_grad(XT, GT), full[rows, layer.indices],
+                               rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_fused_backward_step_equals_the_dense_layer(case):
     dtype, batch = case
     rng = np.random.default_rng(batch + 2)

@@ -90,9 +90,18 @@ def sddmm(indptr, indices, XT, GT, chunks, out):
     ``out`` is (nnz,), in the canonical order; no L2 term.
     """
     batch = XT.shape[1]
+    n_panels = simd.panels(batch, simd.lanes_of(XT))
     for c in prange(chunks.shape[0] - 1):
         for i in range(chunks[c], chunks[c + 1]):
             x = XT[i]
+            if n_panels > 0:
+                dots = out[indptr[i]:indptr[i + 1]]
+                for k in range(n_panels):
+                    b0, nb = simd.panel_bounds(batch, n_panels, k)
+                    # x stands in for the unused input-gradient row (need_dx is False).
+                    simd.dot_axpy_rows(x, x, False, b0, nb, GT, indices, out, indptr[i],
+                                       indptr[i + 1], dots, k > 0)
+                continue
             for p in range(indptr[i], indptr[i + 1]):
                 g_row = GT[indices[p]]
                 g = x[0] - x[0]
