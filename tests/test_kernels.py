@@ -124,6 +124,29 @@ def test_csr_input_gives_the_same_batch_as_dense_input():
     np.testing.assert_array_equal(b, a)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_standardizing_gather_equals_standardizing_then_gathering(dtype, order):
+    """The folded scaling (a reciprocal multiply in float64) against a standardized copy made
+    by numpy, on every input and on a subset of gathered inputs (the others stay 0)."""
+    rng = np.random.default_rng(6)
+    X = np.asarray((rng.standard_normal((40, 150)) * 3 + 1).astype(dtype), order=order)
+    mean, scale = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
+    net = build_mlp(150, 2, (8,), "set", 0.5, Optimizer(), rng, dtype)
+    net.set_input_scaling(mean, scale)
+    rows = rng.permutation(40)[:17]
+    want = ((X[rows].astype(np.float64) - mean) / scale).T.astype(dtype)
+    ulp = np.finfo(dtype).eps
+    np.testing.assert_allclose(net.batch_input(X, rows), want, rtol=2 * ulp, atol=2 * ulp)
+    cols = np.sort(rng.choice(150, 70, replace=False))
+    net.set_gathered_inputs(cols)
+    got = net.batch_input(X, rows)
+    np.testing.assert_allclose(got[cols], want[cols], rtol=2 * ulp, atol=2 * ulp)
+    assert not np.delete(got, cols, axis=0).any()
+    net.set_input_scaling(None, None)
+    np.testing.assert_array_equal(net.batch_input(X, rows)[cols], X[rows][:, cols].T)
+
+
 def test_softmax_is_over_classes_not_batch():
     Z = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, -1.0]])
     softmax_columns(Z)

@@ -163,7 +163,7 @@ class MLP:
         elif scaling[0] is None:
             raise ValueError("this network scales sparse input only; give X as CSR")
         else:
-            products.gather_rows_t_scaled(X, rows, cols, scaling[0], scaling[1], xt)
+            products.gather_rows_t_scaled(X, rows, cols, scaling[0], scaling[2], xt)
         return xt
 
     def forward(self, XT):

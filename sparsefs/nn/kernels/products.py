@@ -20,8 +20,8 @@ from numba import njit, prange
 from . import FASTMATH as _FAST
 from . import simd
 
-# Features per task of the batch gathers: the batch's rows' cache lines of one block (64
-# float32 = 4 lines per sample) stay in L1 while the block's output rows are written.
+# Features per task of the batch gathers: the block's tile (64 features x batch, 25 KiB at
+# batch 100 float32) stays in L1 between the reads along X's rows and the writes of out's.
 _GATHER_BLOCK = 64
 
 
@@ -167,6 +167,17 @@ def relu_backward(A, G):
                     G[i, c * batch + b] = 0
 
 
+@njit(inline="always", cache=True)
+def _gather_tile(X, rows, cols, c0, c1, tile):
+    """``tile[c - c0, k] = X[rows[k], cols[c]]`` for ``c`` in ``c0 .. c1``: each sample's
+    features of the block are read along its row (contiguous when all inputs are gathered)
+    and transposed within the tile (block, batch)."""
+    for k in range(rows.shape[0]):
+        xr = X[rows[k]]
+        for c in range(c0, c1):
+            tile[c - c0, k] = xr[cols[c]]
+
+
 @njit(parallel=True, cache=True)
 def gather_rows_t(X, rows, cols, out):
     """``out[cols, k] = X[rows[k], cols]``: a mini-batch of a dense (n, d) X, feature-major
@@ -175,7 +186,8 @@ def gather_rows_t(X, rows, cols, out):
 
     Feature by feature within a task's block: the batch's cache lines of the block stay in L1
     while each output row is written contiguously (2x faster than writing a column per sample
-    at 20,000 x 100)."""
+    at 20,000 x 100; the tile of :func:`gather_rows_t_scaled` is 5-10% slower here, where
+    nothing is computed on the way)."""
     m, nb = cols.shape[0], rows.shape[0]
     for blk in prange((m + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
         for c in range(blk * _GATHER_BLOCK, min(m, (blk + 1) * _GATHER_BLOCK)):
@@ -186,25 +198,29 @@ def gather_rows_t(X, rows, cols, out):
 
 
 @njit(parallel=True, cache=True)
-def gather_rows_t_scaled(X, rows, cols, mean, scale, out):
-    """``out[cols, k] = (X[rows[k], cols] - mean[cols]) / scale[cols]``, computed in float64
-    and stored in out's dtype: a standardized mini-batch straight from the raw (n, d) X, no
-    copy of X (see :func:`gather_rows_t`; the division then runs on a contiguous row, in
-    vector registers).
+def gather_rows_t_scaled(X, rows, cols, mean, inv_scale, out):
+    """``out[cols, k] = (X[rows[k], cols] - mean[cols]) * inv_scale[cols]``, computed in
+    float64 and stored in out's dtype: a standardized mini-batch straight from the raw (n, d)
+    X, no copy of X (see :func:`gather_rows_t`). The block is read along X's rows into an
+    L1-resident tile, then scaled and written a feature row at a time (4.4 -> 3.1 ms at
+    1,000 x 20,000 float32, batch 100, 2 threads: about the time of reading the 100 rows).
 
-    No fastmath: each value rounds exactly as a standardized copy of X would.
+    The float64 reciprocal of the scale replaces a division (which cost a third of the
+    gather): the float64 value is within one ulp of the quotient, so after rounding to float32
+    it is the standardized copy's value but for a one-ulp difference in rare ties. No fastmath:
+    the same rounding on every thread count.
     """
     m, nb = cols.shape[0], rows.shape[0]
     for blk in prange((m + _GATHER_BLOCK - 1) // _GATHER_BLOCK):
-        buf = np.empty(nb, dtype=np.float64)
-        for c in range(blk * _GATHER_BLOCK, min(m, (blk + 1) * _GATHER_BLOCK)):
+        c0, c1 = blk * _GATHER_BLOCK, min(m, (blk + 1) * _GATHER_BLOCK)
+        tile = np.empty((c1 - c0, nb), dtype=X.dtype)
+        _gather_tile(X, rows, cols, c0, c1, tile)
+        for c in range(c0, c1):
             i = cols[c]
+            mu, s = mean[i], inv_scale[i]
+            o, t = out[i], tile[c - c0]
             for k in range(nb):
-                buf[k] = X[rows[k], i]
-            mu, s = mean[i], scale[i]
-            o = out[i]
-            for k in range(nb):
-                o[k] = (buf[k] - mu) / s
+                o[k] = (np.float64(t[k]) - mu) * s
 
 
 @njit(cache=True)
