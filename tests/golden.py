@@ -6,7 +6,9 @@ positions came to be drawn already sorted (exponential spacings), which changes 
 topology on purpose, and when the forward pass came to add four weights' products at a time
 through the blocked mirror (float32 sums in another order), and when the products came to
 hold a row's batch in vector registers (``kernels.simd``: sums in another order again; only
-the RigL case's order changed, its top 20 did not); ``test_golden.py`` checks that
+the RigL case's order changed, its top 20 did not), and when the optimizer came to update
+float32 weights in float32 (only the sparse-input case changed: two neighbours at ranks 2,563
+and 2,564 of 3,000 swapped); ``test_golden.py`` checks that
 today's code gives exactly the recorded rankings. Float32 sums in the kernels are reordered by
 the thread count (fastmath reassoc), so the file records the Numba thread count it was made
 with.

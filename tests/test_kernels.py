@@ -93,6 +93,35 @@ def test_network_gradient_matches_finite_differences():
         np.testing.assert_allclose(w0 - layer.data, g, rtol=1e-5, atol=1e-8)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_optimizer_steps_match_a_float64_reference_of_pytorchs_update(dtype, name):
+    """Three steps of the fused update (scalars in the weights' dtype) against Adam and SGD
+    with momentum written out in float64 from PyTorch's formulas, coupled L2 included."""
+    rng = np.random.default_rng(7)
+    opt = Optimizer(name, lr=1e-2, l2=1e-3)
+    layer = random_sparse_layer(40, 30, 0.25, rng, dtype, optimizer=opt)
+    XT = rng.standard_normal((40, 20)).astype(dtype)
+    GT = (rng.standard_normal((30, 20)) / 20).astype(dtype)
+    rows = np.repeat(np.arange(40), np.diff(layer.indptr))
+    g0 = (XT.astype(np.float64) @ GT.astype(np.float64).T)[rows, layer.indices]
+    w = layer.data.astype(np.float64)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t in (1, 2, 3):
+        opt.begin_step()
+        layer.backward(XT, GT)
+        g = g0 + 1e-3 * w
+        if name == "adam":
+            m = 0.9 * m + 0.1 * g
+            v = 0.999 * v + 0.001 * g * g
+            w = w - 1e-2 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+        else:
+            m = 0.9 * m + g
+            w = w - 1e-2 * m
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(layer.data, w, rtol=tol, atol=tol * 1e-2)
+
+
 def test_sparse_network_equals_dense_network_with_masked_weights():
     rng = np.random.default_rng(4)
     sparse_net = build_mlp(20, 4, (16, 8), "set", 0.3, Optimizer(), rng, np.float64)

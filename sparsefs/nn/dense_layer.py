@@ -63,10 +63,10 @@ class DenseLayer:
         np.sum(GT, axis=1, out=self.bias_grad)
         m, v = self.optimizer.moments(self.state)
         fused.dense_optimizer_step(self.W.reshape(-1), self.grad.reshape(-1), m, v,
-                                     *self.optimizer.scalars())
+                                     *self.optimizer.scalars(self.W.dtype))
         bm, bv = self.optimizer.moments(self.bias_state)
         fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv,
-                                     *self.optimizer.scalars(l2=0.0))
+                                     *self.optimizer.scalars(self.W.dtype, l2=0.0))
 
     def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT``: GT (n_out, b) -> dXT (n_in, b)."""

@@ -62,14 +62,25 @@ class Optimizer:
         """Advance the step counter; call once per mini-batch before the layers update."""
         self.t += 1
 
-    def scalars(self, l2=None):
-        """Arguments ``(opt, lr, l2, beta1, beta2, eps, bc1, bc2)`` of the update kernels."""
+    def scalars(self, dtype, l2=None):
+        """Arguments ``(opt, l2, b1, c1, b2, c2, step, ibc2, eps)`` of the update kernels
+        (see ``kernels.fused._update``), the floats as numpy scalars of ``dtype``, the
+        weights' dtype, so the kernels compute each update in it.
+
+        Adam: ``b1, c1 = beta1, 1 - beta1``, ``b2, c2 = beta2, 1 - beta2``, the bias
+        corrections folded into ``step = lr / (1 - beta1^t)`` and ``ibc2 = 1 / (1 - beta2^t)``
+        (PyTorch's form, computed in float64 once per step). SGD: ``b1`` the momentum,
+        ``c1 = 1``, ``step = lr``.
+        """
         l2 = self.l2 if l2 is None else l2
+        f = np.dtype(dtype).type
         if self.name == "adam":
             t = max(self.t, 1)
-            return (ADAM, self.lr, l2, self.beta1, self.beta2, self.eps,
-                    1.0 - self.beta1 ** t, 1.0 - self.beta2 ** t)
-        return (SGD, self.lr, l2, self.momentum, 0.0, 0.0, 1.0, 1.0)
+            bc1, bc2 = 1.0 - self.beta1 ** t, 1.0 - self.beta2 ** t
+            return (ADAM, f(l2), f(self.beta1), f(1.0 - self.beta1), f(self.beta2),
+                    f(1.0 - self.beta2), f(self.lr / bc1), f(1.0 / bc2), f(self.eps))
+        return (SGD, f(l2), f(self.momentum), f(1.0), f(0.0), f(0.0), f(self.lr), f(1.0),
+                f(0.0))
 
     @property
     def flops_per_weight(self):

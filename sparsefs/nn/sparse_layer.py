@@ -200,14 +200,15 @@ class SparseLayer:
                 raise ValueError("a sparse batch feeds the first layer, which needs no dXT")
             sparse_input.backward_step_sparse_input(
                 self.indptr, self.indices, self.data, m, v, XT.indptr, XT.samples, XT.values,
-                GT, self.chunks, *opt.scalars())
+                GT, self.chunks, *opt.scalars(self.dtype))
         else:
             fused.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
                                 dXT if need_dx else XT, need_dx, relu_input, self.chunks,
-                                *opt.scalars())
+                                *opt.scalars(self.dtype))
         np.sum(GT, axis=1, out=self.bias_grad)
         bm, bv = self.optimizer.moments(self.bias_state)
-        fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv, *opt.scalars(l2=0.0))
+        fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv,
+                                   *opt.scalars(self.dtype, l2=0.0))
 
     def input_grad(self, GT: np.ndarray, dXT: np.ndarray) -> None:
         """``dXT = W GT`` without touching the weights: GT (n_out, b) -> dXT (n_in, b)."""

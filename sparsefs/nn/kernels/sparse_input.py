@@ -76,7 +76,7 @@ def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_val
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
 def backward_step_sparse_input(indptr, indices, data, m, v, b_indptr, b_samples, b_values, GT,
-                               chunks, opt, lr, l2, beta1, beta2, eps, bc1, bc2):
+                               chunks, opt, l2, b1, c1, b2, c2, step, ibc2, eps):
     """The fused backward pass and optimizer step of a first layer on a sparse batch.
 
     For every stored ``(i, j)``: the gradient ``sum_q values[q] * GT[j, samples[q]]`` over
@@ -93,7 +93,7 @@ def backward_step_sparse_input(indptr, indices, data, m, v, b_indptr, b_samples,
                 g = w - w
                 for q in range(q0, q1):
                     g += b_values[q] * g_row[b_samples[q]]
-                _update(data, m, v, p, w, g + l2 * w, opt, lr, beta1, beta2, eps, bc1, bc2)
+                _update(data, m, v, p, w, g + l2 * w, opt, b1, c1, b2, c2, step, ibc2, eps)
 
 
 @njit(parallel=True, cache=True)
