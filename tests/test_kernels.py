@@ -157,17 +157,19 @@ def test_csr_input_gives_the_same_batch_as_dense_input():
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_standardizing_gather_equals_standardizing_then_gathering(dtype, order):
     """The folded scaling (a reciprocal multiply in float64) against a standardized copy made
-    by numpy, on every input and on a subset of gathered inputs (the others stay 0)."""
+    by numpy, on every input and on a subset of gathered inputs (the others stay 0): 600
+    features make three tasks of the gather, the last one partial, and 17 rows two blocks of
+    eight samples and one left over."""
     rng = np.random.default_rng(6)
-    X = np.asarray((rng.standard_normal((40, 150)) * 3 + 1).astype(dtype), order=order)
+    X = np.asarray((rng.standard_normal((40, 600)) * 3 + 1).astype(dtype), order=order)
     mean, scale = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
-    net = build_mlp(150, 2, (8,), "set", 0.5, Optimizer(), rng, dtype)
+    net = build_mlp(600, 2, (8,), "set", 0.5, Optimizer(), rng, dtype)
     net.set_input_scaling(mean, scale)
     rows = rng.permutation(40)[:17]
     want = ((X[rows].astype(np.float64) - mean) / scale).T.astype(dtype)
     ulp = np.finfo(dtype).eps
     np.testing.assert_allclose(net.batch_input(X, rows), want, rtol=2 * ulp, atol=2 * ulp)
-    cols = np.sort(rng.choice(150, 70, replace=False))
+    cols = np.sort(rng.choice(600, 250, replace=False))
     net.set_gathered_inputs(cols)
     got = net.batch_input(X, rows)
     np.testing.assert_allclose(got[cols], want[cols], rtol=2 * ulp, atol=2 * ulp)
