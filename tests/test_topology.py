@@ -132,6 +132,36 @@ def test_prune_drops_the_smallest_magnitudes_even_with_ties():
         assert mags[~keep].max() <= mags[keep].min()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 9, 3000, 70001])  # 70,001: two tasks of the select
+def test_prune_mask_equals_a_full_sort_with_ties_dropped_in_storage_order(dtype, n):
+    """The radix select against a stable argsort of |w|: the dropped weights are the first
+    ``ceil(zeta * nnz)`` in (magnitude, position) order, with heavy ties (zeros, a coarse
+    grid, all equal) and negative zeros."""
+    rng = np.random.default_rng(n)
+
+    class Weights:
+        pass
+
+    for case in range(4):
+        w = rng.standard_normal(n).astype(dtype)
+        if case == 1:
+            w[rng.random(n) < 0.4] = 0.0
+            w[rng.random(n) < 0.1] = -0.0
+        elif case == 2:
+            w = (np.round(w * 3) / 3).astype(dtype)
+        elif case == 3:
+            w[:] = -0.5
+        layer = Weights()
+        layer.data, layer.nnz = w, n
+        for zeta in (0.001, 0.3, 0.77, 1.0):
+            keep, n_drop = topology.prune_smallest(layer, zeta)
+            want = np.ones(n, dtype=bool)
+            want[np.argsort(np.abs(w), kind="stable")[:int(np.ceil(zeta * n))]] = False
+            assert n_drop == int(np.ceil(zeta * n))
+            np.testing.assert_array_equal(keep, want)
+
+
 def test_rigl_blockwise_topk_equals_dense_reference():
     rng = np.random.default_rng(3)
     layer = random_sparse_layer(300, 50, 0.1, rng)
