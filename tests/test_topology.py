@@ -408,6 +408,34 @@ def test_rebuild_in_place_equals_the_merge_of_the_two_key_sets(density, zeta):
         a.data += rng.standard_normal(a.nnz) * 0.1
 
 
+@pytest.mark.parametrize("split", [0, 1, 23, 59, 60])
+@pytest.mark.parametrize("drop", [0.0, 0.3, 1.0])
+def test_two_task_merge_equals_the_sorted_union_at_any_split(split, drop):
+    """The merge kernel's two tasks (rows before ``split`` merged from the right end down,
+    rows after it packed right and merged from the left up) against the sorted union built
+    in Python: every split, no new key at all, every weight replaced, empty rows."""
+    from sparsefs.nn.kernels import topology as kernels
+
+    rng = np.random.default_rng(split)
+    n_in, n_out = 60, 30
+    old_keys = random_sparse_layer(n_in, n_out, 0.2, rng).keys()
+    old_keys = old_keys[(old_keys // n_out < 20) | (old_keys // n_out >= 30)]  # rows 20..29 empty
+    nnz = len(old_keys)
+    indptr = np.searchsorted(old_keys, np.arange(n_in + 1) * n_out).astype(np.int64)
+    keep = rng.random(nnz) >= drop
+    free = np.setdiff1d(np.arange(n_in * n_out), old_keys[keep])
+    new = np.sort(rng.choice(free, nnz - int(keep.sum()), replace=False)).astype(np.int64)
+    data, s0, s1 = (rng.standard_normal(nnz).astype(np.float32) for _ in range(3))
+    carried = {int(k): (data[p], s0[p], s1[p]) for p, k in enumerate(old_keys) if keep[p]}
+    indices, out_ptr = (old_keys % n_out).astype(np.int32), np.empty(n_in + 1, dtype=np.int64)
+    kernels.merge_rows_in_place(indptr, indices, keep, new, n_out, data, s0, s1, out_ptr, split)
+    want = np.union1d(old_keys[keep], new)
+    rows = np.repeat(np.arange(n_in), np.diff(out_ptr))
+    np.testing.assert_array_equal(rows * n_out + indices, want)
+    for p, k in enumerate(want.tolist()):
+        assert (data[p], s0[p], s1[p]) == carried.get(k, (0, 0, 0)), k
+
+
 def test_rebuild_to_fewer_weights_cuts_the_arrays_to_size():
     rng = np.random.default_rng(14)
     layer = random_sparse_layer(50, 30, 0.3, rng)

@@ -151,8 +151,11 @@ class SparseLayer:
         indptr = np.empty(self.n_in + 1, dtype=np.int64)
         # The kernel moves two moments; an optimizer with fewer passes the weights again.
         moments = ([*self.state] + [self.data, self.data])[:2]
+        # Two tasks, split at half the weights, when nnz stays (SET, RigL); one otherwise.
+        split = (int(np.searchsorted(self.indptr, self.nnz // 2)) if nnz == self.nnz
+                 else self.n_in)
         topology_kernels.merge_rows_in_place(self.indptr, self.indices, keep, new_keys,
-                                             self.n_out, self.data, *moments, indptr)
+                                             self.n_out, self.data, *moments, indptr, split)
         if nnz < self.nnz:  # cut to size: a view would keep the old arrays alive
             self.indices, self.data = self.indices[:nnz].copy(), self.data[:nnz].copy()
             self.state = [s[:nnz].copy() for s in self.state]

@@ -78,8 +78,19 @@ def occupied(indptr, indices, keep, n_out, keys, out):
             out[q] = (bits[j >> 6] >> np.uint64(j & 63)) & one
 
 
-@njit(cache=True)
-def merge_rows_in_place(indptr, indices, keep, new_keys, n_out, data, s0, s1, new_indptr):
+@njit(inline="always", cache=True)
+def _move(indices, data, s0, s1, dst, src, col, take_old):
+    """Entry ``dst`` becomes entry ``src`` (``take_old``) or a new weight at column ``col``
+    with 0 in every value array."""
+    indices[dst] = indices[src] if take_old else col
+    data[dst] = data[src] if take_old else 0
+    s0[dst] = s0[src] if take_old else 0
+    s1[dst] = s1[src] if take_old else 0
+
+
+@njit(parallel=True, cache=True)
+def merge_rows_in_place(indptr, indices, keep, new_keys, n_out, data, s0, s1, new_indptr,
+                        split):
     """Merge kept stored positions with sorted ``new_keys`` row by row, O(nnz), in the
     layer's own arrays: the merged nnz must be at most the old.
 
@@ -89,42 +100,80 @@ def merge_rows_in_place(indptr, indices, keep, new_keys, n_out, data, s0, s1, ne
     ``new_indptr`` (n_in + 1,) receives the merged row pointers (``indptr`` is read, not
     written); the merged entries are the first ``new_indptr[-1]`` of each array.
 
-    Two passes without data-dependent branches (a dropped weight or a new key comes at random,
-    so a branch on either is mispredicted about as often as it is taken: 2-3x slower). First
-    the kept entries are packed to the left, every entry copied and the write position
-    advanced by ``keep[p]``; ``new_indptr`` holds the packed rows' starts meanwhile. Then each
-    row, from the last, is merged with its new keys from the right end down: the write position
-    never falls below the next kept entry to read (their gap is the number of new keys still to
-    place), so nothing unread is overwritten. No array of nnz values is allocated.
+    Rows ``0 .. split`` and ``split .. n_in`` are two tasks, run side by side; ``split`` must be
+    ``n_in`` (one task) unless the merged nnz equals the old. The first task packs its kept
+    entries to the left, then merges each row with its new keys from the right end down: the
+    write position never falls below the next kept entry to read (their gap is the number of
+    new keys still to place), so nothing unread is overwritten. The second task mirrors it:
+    packs to the right end of the arrays, then merges from its region's start up. With nnz
+    unchanged the two outputs meet exactly where the first one ends, so no entry is moved
+    twice and no array of nnz values is allocated.
+
+    No data-dependent branches: a dropped weight or a new key comes at random, so a branch on
+    either is mispredicted about as often as it is taken (2-3x slower). Every entry is copied
+    and the write position advanced by ``keep[p]``; of the two merge candidates both are read
+    (at a clamped index) and one is selected.
     """
     n_in = indptr.shape[0] - 1
-    w = 0
-    for i in range(n_in):
-        new_indptr[i] = w
-        for p in range(indptr[i], indptr[i + 1]):
-            indices[w] = indices[p]
-            data[w], s0[w], s1[w] = data[p], s0[p], s1[p]
-            w += np.int64(keep[p])
-    nk = new_keys.shape[0]
-    new_indptr[n_in] = w + nk
-    dst, r, q = w + nk - 1, w - 1, nk - 1
-    for i in range(n_in - 1, -1, -1):
-        row_start, r_lo, q_lo = i * n_out, new_indptr[i], q
-        while q_lo >= 0 and new_keys[q_lo] >= row_start:
-            q_lo -= 1
-        for _ in range(r - r_lo + 1 + q - q_lo):
-            # Both candidates are read (at a clamped index) and one is selected.
-            rr, qq = max(r, 0), max(q, 0)
-            old_col, new_col = indices[rr], new_keys[qq] - row_start
-            take_old = (r >= r_lo) & ((q <= q_lo) | (old_col > new_col))
-            indices[dst] = old_col if take_old else new_col
-            data[dst] = data[rr] if take_old else 0
-            s0[dst] = s0[rr] if take_old else 0
-            s1[dst] = s1[rr] if take_old else 0
-            r -= np.int64(take_old)
-            q -= 1 - np.int64(take_old)
-            dst -= 1
-        new_indptr[i] = dst + 1
+    old_nnz, nk = indptr[n_in], new_keys.shape[0]
+    q_split = np.searchsorted(new_keys, split * n_out)
+    packed = np.empty(2, dtype=np.int64)
+    for task in prange(2):
+        if task == 0:
+            w = 0
+            for i in range(split):
+                new_indptr[i] = w
+                for p in range(indptr[i], indptr[i + 1]):
+                    _move(indices, data, s0, s1, w, p, 0, True)
+                    w += np.int64(keep[p])
+            packed[0] = w
+        else:
+            # Row i's kept entries end up at new_indptr[i] .. new_indptr[i + 1] (old_nnz for
+            # the last row), packed against the arrays' end.
+            w = old_nnz - 1
+            for i in range(n_in - 1, split - 1, -1):
+                for p in range(indptr[i + 1] - 1, indptr[i] - 1, -1):
+                    _move(indices, data, s0, s1, w, p, 0, True)
+                    w -= np.int64(keep[p])
+                new_indptr[i] = w + 1
+            packed[1] = w + 1
+    for task in prange(2):
+        if task == 0:
+            dst, r, q = packed[0] + q_split - 1, packed[0] - 1, q_split - 1
+            if split == n_in:
+                new_indptr[n_in] = dst + 1
+            for i in range(split - 1, -1, -1):
+                row_start, r_lo, q_lo = i * n_out, new_indptr[i], q
+                while q_lo >= 0 and new_keys[q_lo] >= row_start:
+                    q_lo -= 1
+                for _ in range(r - r_lo + 1 + q - q_lo):
+                    rr = max(r, 0)
+                    new_col = new_keys[max(q, 0)] - row_start if nk else 0
+                    take_old = (r >= r_lo) & ((q <= q_lo) | (indices[rr] > new_col))
+                    _move(indices, data, s0, s1, dst, rr, new_col, take_old)
+                    r -= np.int64(take_old)
+                    q -= 1 - np.int64(take_old)
+                    dst -= 1
+                new_indptr[i] = dst + 1
+        elif split < n_in:
+            r, q = packed[1], q_split
+            dst = r - (nk - q_split)
+            for i in range(split, n_in):
+                row_end = (i + 1) * n_out
+                r_hi = new_indptr[i + 1] if i + 1 < n_in else old_nnz
+                q_hi = q
+                while q_hi < nk and new_keys[q_hi] < row_end:
+                    q_hi += 1
+                new_indptr[i] = dst
+                for _ in range(r_hi - r + q_hi - q):
+                    rr = min(r, old_nnz - 1)
+                    new_col = new_keys[min(q, nk - 1)] - (row_end - n_out) if nk else 0
+                    take_old = (r < r_hi) & ((q >= q_hi) | (indices[rr] < new_col))
+                    _move(indices, data, s0, s1, dst, rr, new_col, take_old)
+                    r += np.int64(take_old)
+                    q += 1 - np.int64(take_old)
+                    dst += 1
+            new_indptr[n_in] = dst
 
 
 @njit(cache=True)
