@@ -10,7 +10,7 @@ from helpers import random_sparse_layer
 from sparsefs.nn import init, topology
 from sparsefs.nn.dense_layer import DenseLayer
 from sparsefs.nn.importance import neuron_attribution
-from sparsefs.nn.network import MLP
+from sparsefs.nn.network import MLP, build_mlp
 from sparsefs.nn.optim import Optimizer
 from sparsefs.nn.sparse_layer import SparseLayer
 from sparsefs.nn.topology import (
@@ -511,3 +511,25 @@ def test_sorted_uniform_keys_are_sorted_distinct_and_in_range():
     keys = sorted_uniform_keys(1000, 5000, rng)
     assert np.all(np.diff(keys) > 0) and keys[0] >= 0 and keys[-1] < 1000
     assert len(keys) > 990  # 5000 draws over 1000 values miss ~ 1000 e^-5 = 7 of them
+
+
+def test_the_callers_weights_are_copied_once_and_handed_over_weights_never():
+    """A layer built from a caller's ``values`` copies them at its first topology update, so
+    the caller's array keeps its values; one built by ``build_mlp`` (values handed over)
+    updates its own arrays in place from the first update."""
+    rng = np.random.default_rng(15)
+    keys = topology.random_keys(40, 30, 200, rng)
+    values = rng.standard_normal(200)
+    before = values.copy()
+    layer = SparseLayer(40, 30, keys, values, np.zeros(30), Optimizer())
+    assert layer.data is values  # adopted, not copied, until it must change
+    topology.set_update(layer, 0.3, rng)
+    layer.data += 1.0
+    np.testing.assert_array_equal(values, before)
+    assert not np.shares_memory(layer.data, values)
+
+    net = build_mlp(40, 2, hidden=(30,), density=0.3, rng=rng)
+    first = net.layers[0]
+    data, indices, state = first.data, first.indices, first.state[0]
+    topology.set_update(first, 0.3, rng)
+    assert first.data is data and first.indices is indices and first.state[0] is state

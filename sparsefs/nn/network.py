@@ -287,5 +287,5 @@ def build_mlp(n_features, n_classes, hidden=(1000, 100), method="set", density=0
         keys = random_keys(n_in, n_out, nnz, rng)
         values = init_values(n_in, nnz, rng, dtype)
         b = init_values(n_in, n_out, rng, dtype)
-        layers.append(SparseLayer(n_in, n_out, keys, values, b, optimizer))
+        layers.append(SparseLayer(n_in, n_out, keys, values, b, optimizer, owns_values=True))
     return MLP(layers, loss)

@@ -64,9 +64,12 @@ class SparseLayer:
     bias : ndarray, shape (n_out,)
     optimizer : Optimizer
         Decides how many state arrays each weight carries.
+    owns_values : bool, default False
+        True when the caller hands ``values`` over and keeps no reference it reads later:
+        topology updates then merge into it in place from the first one, with no copy.
     """
 
-    def __init__(self, n_in, n_out, keys, values, bias, optimizer):
+    def __init__(self, n_in, n_out, keys, values, bias, optimizer, owns_values=False):
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.dtype = values.dtype
         self.optimizer = optimizer
@@ -74,7 +77,8 @@ class SparseLayer:
         self.bias_grad = np.zeros_like(self.bias)
         self.bias_state = optimizer.new_state(self.n_out, self.dtype)
         self._partial = None  # forward scratch of the streaming path, kept across updates
-        self.set_topology(keys, values, optimizer.new_state(len(keys), self.dtype))
+        self.set_topology(keys, values, optimizer.new_state(len(keys), self.dtype),
+                          owns_values)
 
     # ------------------------------------------------------------------ topology
     @property
@@ -90,7 +94,7 @@ class SparseLayer:
         rows = np.repeat(np.arange(self.n_in, dtype=np.int64), np.diff(self.indptr))
         return rows * self.n_out + self.indices
 
-    def set_topology(self, keys, values, state):
+    def set_topology(self, keys, values, state, owns_values=False):
         """Replace the stored positions, weights and optimizer state.
 
         ``keys`` must be sorted and unique; ``values`` and each array of ``state`` follow them.
@@ -100,17 +104,21 @@ class SparseLayer:
         indices = np.empty(len(keys), dtype=np.int32)
         topology_kernels.keys_to_csr(np.ascontiguousarray(keys, dtype=np.int64), self.n_out,
                                      indptr, indices)
-        # The caller may still hold ``values``: the first update merges into new arrays.
-        self.set_csr(indptr, indices, values, state, owned=False)
+        # Unless handed over, the caller may still hold ``values``: the first update copies
+        # them (the index arrays and the state are the layer's own).
+        self.set_csr(indptr, indices, values, state, shared=() if owns_values else ("data",))
 
-    def set_csr(self, indptr, indices, values, state, owned=True):
+    def set_csr(self, indptr, indices, values, state, shared=()):
         """Adopt CSR arrays (indices sorted within rows), weights and state; the by-output
-        mirror is rebuilt when next needed. ``owned=False``: the arrays belong to someone
-        else too, so a topology update must not change them in place."""
-        self._owns_arrays = bool(owned)
+        mirror is rebuilt when next needed. ``shared`` names the arrays ("indices", "data")
+        that belong to someone else too: a topology update copies them before it changes
+        them in place."""
         self.indptr, self.indices = indptr, indices
         self.data = np.ascontiguousarray(values, dtype=self.dtype)
         self.state = [np.ascontiguousarray(s, dtype=self.dtype) for s in state]
+        # A dtype conversion above already made the layer its own copy of the weights.
+        self._shared = {a for a in shared
+                        if a != "data" or np.shares_memory(self.data, values)}
         self._mirror = None
         self.chunks = nnz_chunks(self.indptr, CHUNKS_PER_THREAD * get_num_threads())
         # One streaming chunk per thread: each owns an accumulator (sparse batches).
@@ -135,7 +143,7 @@ class SparseLayer:
     def rebuild(self, keep: np.ndarray, new_keys: np.ndarray) -> None:
         """Keep the stored weights where ``keep`` (nnz,) is True and add the sorted flat
         positions ``new_keys``, in one O(nnz) merge of two sorted lists, in the layer's own
-        arrays (copied first when they are shared: see :meth:`load_params`).
+        arrays (those still shared are copied first: see :meth:`set_csr`).
 
         Survivors keep their weight and optimizer state; new positions start at 0 with zero
         moments. nnz becomes ``keep.sum() + len(new_keys)``, at most the old nnz (SET and
@@ -145,9 +153,8 @@ class SparseLayer:
         if nnz > self.nnz:
             raise ValueError(f"a rebuild to {nnz} weights from {self.nnz} would need larger "
                              "arrays; topology updates never add weights")
-        if not self._owns_arrays:
-            self.indices, self.data = self.indices.copy(), self.data.copy()
-            self.state = [s.copy() for s in self.state]
+        for name in self._shared:
+            setattr(self, name, getattr(self, name).copy())
         indptr = np.empty(self.n_in + 1, dtype=np.int64)
         # The kernel moves two moments; an optimizer with fewer passes the weights again.
         moments = ([*self.state] + [self.data, self.data])[:2]
@@ -265,5 +272,5 @@ class SparseLayer:
         """
         nnz = len(snap["indices"])
         self.set_csr(snap["indptr"], snap["indices"], snap["data"],
-                     self.optimizer.new_state(nnz, self.dtype), owned=False)
+                     self.optimizer.new_state(nnz, self.dtype), shared=("indices", "data"))
         self.bias[:] = snap["bias"]

@@ -31,15 +31,20 @@ def feature_major_batch(indptr, indices, data, rows, inv_scale, scaled, d, b_ind
             b_indptr[indices[p] + 1] += 1
     for i in range(d):
         b_indptr[i + 1] += b_indptr[i]
-    fill = b_indptr[:d].copy()
+    # b_indptr[i] is now where feature i starts; used as its cursor it ends where feature i
+    # ends, and one shift by a place restores the starts: no (d,) cursor array to allocate
+    # and fill each batch, and the scattered writes touch one (d,) array instead of two.
     for k in range(rows.shape[0]):
         r = rows[k]
         for p in range(indptr[r], indptr[r + 1]):
             i = indices[p]
-            q = fill[i]
-            fill[i] = q + 1
+            q = b_indptr[i]
+            b_indptr[i] = q + 1
             b_samples[q] = k
             b_values[q] = np.float64(data[p]) * inv_scale[i] if scaled else data[p]
+    for i in range(d, 0, -1):
+        b_indptr[i] = b_indptr[i - 1]
+    b_indptr[0] = 0
     return b_indptr[d]
 
 
