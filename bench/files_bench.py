@@ -302,14 +302,12 @@ def run(mode, log=print, out_dir=None, seed=0):
     runs = []
     for density in TEXT_DENSITIES[mode]:
         record = os.path.join(data, f"text_{density}.json")
-        # Six epochs: after two, 32 optimizer steps, strength holds 9 of the 10 planted terms
-        # and attribution 5; after six strength holds all ten (attribution 4).
         args = cmd + ["train", "--data", text, "--epochs", str(TEXT_EPOCHS)]
         if density is not None:
             args += ["--density", str(density)]
         wait_quiet(10, log=log)
         out = run_command(args + ["-o", record], data)
-        out["density"] = density
+        out["density"], out["epochs"] = density, TEXT_EPOCHS
         if out["returncode"] == 0 and os.path.exists(record):
             with open(record) as f:
                 rec = json.load(f)

@@ -137,8 +137,9 @@ def files_rows(results):
         n_planted = len(t.get("planted") or [])
         density = run.get("density")
         label = "default density 0.2" if density is None else f"--density {density}"
+        cmd = f"`sparsefs train --data text.svm --epochs {run.get('epochs', 6)}`"
         if found is None:
-            rows.append(_row(f"Files: `sparsefs train --data text.svm --epochs 6` ({label}): "
+            rows.append(_row(f"Files: {cmd} ({label}): "
                              "planted terms in the top K", f"{n_planted} of {n_planted}", None,
                              False, f"run failed: {run.get('stderr_tail')}"))
             continue
@@ -148,7 +149,7 @@ def files_rows(results):
                 f"{run['peak_rss'] / 1e9:.2f} GB (a dense float32 X would be "
                 f"{t.get('dense_float32_bytes', 0) / 1e9:.0f} GB; network "
                 f"{run.get('param_bytes', 0) / 1e9:.2f} GB)")
-        rows.append(_row(f"Files: `sparsefs train --data text.svm --epochs 6` ({label}): "
+        rows.append(_row(f"Files: {cmd} ({label}): "
                          "planted terms in the top K (best metric)", f"{n_planted}", best,
                          best >= n_planted, note, "terms"))
     return rows
