@@ -57,11 +57,14 @@ def test_guided_grow_targets_high_attribution_inputs_in_the_first_layer_only():
     keep, n_drop = prune_smallest(first, 0.3)
     new = grow(first, keep, n_drop, rng)
     assert not occupied_by(first, keep)(new).any()
-    # Every empty position of rows 3 and 7 is taken before any other row gets one.
+    # The weighted rounds fill the empty positions of rows 3 and 7 before the uniform rest
+    # is drawn; their draws come with replacement, so a few may stay empty (over 300 seeds,
+    # 0-4 of them, none in about 37% of the runs, the same before and after the per-row
+    # sampler), and the uniform rest rarely hits those.
     kept_rows = np.repeat(np.arange(first.n_in), np.diff(first.indptr))[keep]
     free = 2 * first.n_out - np.isin(kept_rows, [3, 7]).sum()
     assert n_drop > free
-    assert np.isin(new // first.n_out, [3, 7]).sum() == free
+    assert free - 5 <= np.isin(new // first.n_out, [3, 7]).sum() <= free
     keep2, n_drop2 = prune_smallest(second, 0.3)
     rows2 = grow(second, keep2, n_drop2, rng) // second.n_out
     assert len(np.unique(rows2)) > 10  # hidden layers regrow at random, over many rows

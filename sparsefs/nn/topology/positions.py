@@ -7,6 +7,7 @@ O(n_in * n_out).
 
 import numpy as np
 
+from ..kernels import sampling
 from ..kernels import topology as topology_kernels
 
 # Nearly full layers enumerate their empty positions in blocks of this many keys (32 MiB of
@@ -126,16 +127,21 @@ def weighted_keys(n_in, n_out, count, row_weights, rng, occupied=None, n_taken=0
         need = count - len(chosen)
         if need == 0:
             return chosen
+        # ``size`` independent draws (row by weight, column uniform), grouped by row: the
+        # multinomial counts of the rows, then each row's columns. Same distribution as
+        # drawing the (row, column) pairs one by one, and the keys come out sorted.
         size = int(need * WEIGHTED_OVERSAMPLE) + OVERSAMPLE_MIN
-        draw = (rng.choice(n_in, size=size, p=row_weights).astype(np.int64) * n_out
-                + rng.integers(0, n_out, size=size, dtype=np.int64))
-        draw = np.unique(draw)
+        counts = rng.multinomial(size, row_weights)
+        cols = rng.integers(0, n_out, size=size, dtype=np.int64)
+        draw = np.empty(size, dtype=np.int64)
+        draw = draw[:sampling.row_draws_to_keys(counts, cols, n_out, draw)]
         if occupied is not None:
             draw = draw[~occupied(draw)]
-        draw = np.setdiff1d(draw, chosen, assume_unique=True)
+        if len(chosen):
+            draw = sampling.sorted_minus(draw, chosen)
         if len(draw) > need:
-            draw = np.sort(rng.choice(draw, size=need, replace=False))
-        chosen = np.union1d(chosen, draw)
+            draw = sampling.thin_sorted(draw, need, rng.random(len(draw)))
+        chosen = sampling.merge_sorted(chosen, draw) if len(chosen) else draw
     taken = chosen
 
     def also_chosen(keys):
@@ -144,4 +150,4 @@ def weighted_keys(n_in, n_out, count, row_weights, rng, occupied=None, n_taken=0
 
     rest = random_keys(n_in, n_out, count - len(chosen), rng, also_chosen,
                        n_taken=n_taken + len(chosen))
-    return np.union1d(chosen, rest)
+    return sampling.merge_sorted(chosen, rest)
