@@ -205,6 +205,47 @@ def test_model_selection_by_mean_validation_loss(tmp_path):
     assert "toy" in report["text"] and (tmp_path / "report.csv").read_text().count("\n") == 4
 
 
+def test_report_rereads_each_runs_accuracy_under_another_window(tmp_path):
+    from click.testing import CliRunner
+
+    from sparsefs.cli import main
+
+    windows = ("sum_to_best", "best_epoch", "last_batch", "published", "all_epochs")
+    rng = np.random.default_rng(3)
+    expect = {"attr": [], "strength": [], "all_epochs": []}
+    for seed in range(3):
+        _fake_run(tmp_path, "set", 0.2, 1e-4, seed, 0.5, 0.7, 0.6)
+        val = {m: rng.permutation(5) / 10 for m in ("attr", "strength")}
+        test = {m: rng.uniform(0.5, 1.0, 5) for m in ("attr", "strength")}
+        path = next((tmp_path / "runs" / "toy").glob(f"set_*_s{seed}.json"))
+        rec = json.loads(path.read_text())
+        rec["variants"] = {w: {m: {"val": float(val[m][i]), "test": float(test[m][i])}
+                               for m in val} for i, w in enumerate(windows)}
+        path.write_text(json.dumps(rec))
+        expect["attr"].append(test["attr"][0])  # auto: attribution keeps sum_to_best
+        expect["strength"].append(test["strength"][np.argmax(val["strength"])])
+        expect["all_epochs"].append(test["strength"][4])
+    _fake_run(tmp_path, "lasso", None, None, 0, None, 0.65, None, "baseline")
+    as_run = {r["column"]: r for r in summarize(tmp_path)["rows"]}
+    rows = {r["column"]: r for r in summarize(tmp_path, "auto")["rows"]}
+    assert as_run["SET-QS"]["mean"] == pytest.approx(60.0)
+    assert rows["SET-Attr"]["mean"] == pytest.approx(100 * np.mean(expect["attr"]))
+    assert rows["SET-QS"]["mean"] == pytest.approx(100 * np.mean(expect["strength"]))
+    assert rows["SET-QS"]["std"] == pytest.approx(100 * np.std(expect["strength"]))
+    assert rows["SET-QS"]["sweep"][25] == pytest.approx(60.0)  # the sweep is the run's own
+    assert rows["Lasso"]["mean"] == pytest.approx(65.0)
+    fixed = {r["column"]: r for r in summarize(tmp_path, "all_epochs")["rows"]}
+    assert fixed["SET-QS"]["mean"] == pytest.approx(100 * np.mean(expect["all_epochs"]))
+    res = CliRunner().invoke(main, ["report", str(tmp_path), "--no-plots", "--importance", "auto"])
+    assert res.exit_code == 0, res.output
+    assert "re-read under importance=auto (attr: sum_to_best, strength: validated" in \
+        (tmp_path / "report.md").read_text()
+    _fake_run(tmp_path, "set", 0.2, 1e-4, 3, 0.5, 0.7, 0.6)  # a run without variant scores
+    res = CliRunner().invoke(main, ["report", str(tmp_path), "--importance", "auto"])
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert "(seed 3) did not score the sum_to_best window" in res.output
+
+
 # ---- baselines -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("classes", [2, 3])

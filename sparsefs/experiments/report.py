@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._config import BASELINES
+from .._config import BASELINES, METRICS, resolve_importance
 from ..data.writers import write_text_atomic
 from ._workers import MANIFEST, RUNS_DIR
 from .ground_truth import recovery_section
@@ -32,7 +32,7 @@ from .plots import write_plots
 from .records import RunRecord
 from .tables import fmt as _f
 from .tables import markdown_table as _md_table
-from .variants import mean_variants, variants_section
+from .variants import mean_variants, reread_accuracy, variants_section
 
 
 def load_runs(out_dir):
@@ -109,8 +109,12 @@ def select_models(cells):
     return chosen
 
 
-def summarize(out_dir):
+def summarize(out_dir, importance=None):
     """Model selection and the report's numbers for a study folder.
+
+    ``importance`` (None: as the runs reported) re-reads every network run's test accuracy
+    under another importance window from its stored variant scores (see
+    :func:`~sparsefs.experiments.variants.reread_accuracy`); the K sweep stays the runs' own.
 
     Returns
     -------
@@ -123,12 +127,15 @@ def summarize(out_dir):
       ranks : {K: {column: average rank over data sets}} (1 = best, ties averaged);
       cells : every cell (see :func:`make_cells`), for plots;
       settings : the study manifest, or None;
-      madelon_recovery : Markdown lines of the madelon ground-truth section (or []).
+      madelon_recovery : Markdown lines of the madelon ground-truth section (or []);
+      importance : the ``importance`` argument.
     """
     from scipy.stats import rankdata
 
     out = Path(out_dir)
     runs = load_runs(out)
+    if importance is not None:
+        runs = [reread_accuracy(r, importance) for r in runs]
     cells = make_cells(runs)
     chosen = select_models(cells)
     paper = {(r["dataset"], r["column"]): r for t in ("4", "6") for r in load_paper_results(t)}
@@ -171,7 +178,7 @@ def summarize(out_dir):
     settings = json.loads(manifest.read_text()) if manifest.exists() else None
     return {"rows": rows, "columns": [c[2] for c in columns], "datasets": datasets,
             "ranks": ranks, "cells": cells, "chosen": chosen, "settings": settings,
-            "madelon_recovery": recovery_section(runs)}
+            "madelon_recovery": recovery_section(runs), "importance": importance}
 
 
 def format_table(summary):
@@ -225,7 +232,7 @@ def comparison_lines(summary):
 def _report_md(summary):
     s = summary["settings"] or {}
     parts = ["# sparsefs study report", "", f"Settings: {json.dumps(s.get('settings', {}))}  ",
-             f"Grid: {json.dumps(s.get('grid', {}))}", "",
+             f"Grid: {json.dumps(s.get('grid', {}))}", "", *_reread_lines(summary),
              "## Test accuracy [%], paper layout (Table 6; Lasso from Table 4)", "",
              format_table(summary), "", "✓: within one paper standard deviation of the paper's "
              "mean, or better.", "", *comparison_lines(summary), "", "## Model selection", ""]
@@ -256,6 +263,19 @@ def _report_md(summary):
     parts += ["", "## Notes", "", *(f"{i}. {t}" for i, t in enumerate(FOOTNOTES, 1)),
               f"{len(FOOTNOTES) + 1}. Paper: {CITATION}.", ""]
     return "\n".join(parts)
+
+
+def _reread_lines(summary):
+    """The report's statement of which window its accuracies are read under."""
+    importance = summary.get("importance")
+    if importance is None:
+        return []
+    windows = ", ".join(f"{m}: {resolve_importance(importance, m)}" for m in METRICS)
+    return [f"Accuracies re-read under importance={importance} ({windows}; \"validated\" is "
+            "each run's own choice by SVC accuracy on its validation rows) from the variant "
+            "scores every run stored; training does not depend on the window, so these are "
+            "the numbers the runs would have reported with it. The K sweep and the average "
+            "ranks below are the runs' own window (Settings).", ""]
 
 
 def _cells_csv(cells):
@@ -299,9 +319,10 @@ def _report_csv(summary):
     return buf.getvalue()
 
 
-def write_report(out_dir, plots=True):
+def write_report(out_dir, plots=True, importance=None):
     """Write report.md, report.csv (one row per data set and column), cells.csv (every grid
-    cell) and, with matplotlib, accuracy_vs_density.png and accuracy_vs_flops.png.
+    cell) and, with matplotlib, accuracy_vs_density.png and accuracy_vs_flops.png;
+    ``importance`` as in :func:`summarize`.
 
     Returns
     -------
@@ -309,7 +330,7 @@ def write_report(out_dir, plots=True):
     summary (see :func:`summarize`).
     """
     out = Path(out_dir)
-    summary = summarize(out)
+    summary = summarize(out, importance)
     if not summary["rows"]:
         from ..errors import InputError
         raise InputError(f"{out} holds no finished runs under {RUNS_DIR}/; run a study first.")

@@ -6,9 +6,11 @@ on the test split. The choice uses only the validation numbers; the test numbers
 beside them, never used to choose.
 """
 
+import dataclasses
+
 import numpy as np
 
-from .._config import FIXED_IMPORTANCE, IMPORTANCE_VARIANTS, METRICS
+from .._config import FIXED_IMPORTANCE, IMPORTANCE_VARIANTS, METRICS, resolve_importance
 from .._window_choice import best_window
 from .tables import fmt, markdown_table
 
@@ -24,6 +26,32 @@ def validated_choice(record, metric):
     if any(g is None or g.get("val") is None for g in got.values()):
         return None
     return got[best_window({v: g["val"] for v, g in got.items()}, FIXED_IMPORTANCE[metric])]
+
+
+def reread_accuracy(record, importance):
+    """``record`` with each metric's test accuracy as its stored ``variants`` hold it under
+    ``importance`` ("auto" in its current meaning, "validated" or a variant name) instead of
+    the window the run reported; baselines are returned as they are.
+
+    Training does not depend on the window, so this is the accuracy the same run would have
+    reported with that importance; only the K sweep (scored for the run's own window) is not
+    re-read. Raises ``InputError`` for a run that did not score the window.
+    """
+    if record.kind != "nn" or not record.accuracy:
+        return record
+    accuracy = {}
+    for metric in record.accuracy:
+        window = resolve_importance(importance, metric)
+        got = (validated_choice(record, metric) if window == VALIDATED
+               else record.get("variants", window, metric))
+        if not got or got.get("test") is None:
+            from ..errors import InputError
+            raise InputError(
+                f"The {record.dataset} run of {record.method} (seed {record.seed}) did not "
+                f"score the {window} window of {metric}; report this study without "
+                "--importance, or rerun it with scored variants.")
+        accuracy[metric] = got["test"]
+    return dataclasses.replace(record, accuracy=accuracy)
 
 
 def mean_variants(records):
