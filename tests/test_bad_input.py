@@ -35,9 +35,11 @@ TEXT_CASES = {
     ("train", "data"): ["--data", "no_such_set"],
     ("train", "hidden"): ["--hidden", "10,x"],
     ("train", "target"): ["--target", "label"],
+    ("train", "id_column"): ["--id-column", "sample"],
     ("select", "data"): None,  # the argument: replaced, see _args
     ("select", "hidden"): ["--hidden", "0"],
     ("select", "target"): ["--target", "label"],
+    ("select", "id_column"): ["--id-column", "sample"],
     ("study", "datasets"): ["--datasets", "no_such_set"],
     ("study", "methods"): ["--methods", "set,bogus"],
     ("study", "densities"): ["--densities", "1.5"],
@@ -47,6 +49,7 @@ TEXT_CASES = {
     ("study", "hidden"): ["--hidden", "-3"],
     ("study", "scheduler"): ["--scheduler", "bogus"],
     ("convert", "target"): ["--target", "no_such_column"],
+    ("convert", "id_column"): ["--id-column", "label"],
 }
 
 #: Positional arguments: the invocation with the argument replaced by a bad value.

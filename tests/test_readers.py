@@ -181,11 +181,13 @@ def _messages(p):
                        f"Column 'b' of {p} has an empty cell in row 3; fill in or drop missing "
                        "values before loading."),
         "non-numeric": ("a,colour,y\n1,2,0\n2,red,1\n3,4,1\n",
-                        f"Column 'colour' of {p} is not numeric (row 3 has 'red'); encode or "
-                        "drop it, or name it with --target."),
+                        f"Column 'colour' of {p} is not numeric (row 3 has 'red'); give "
+                        "--id-column colour if it names the rows, name it with --target if it "
+                        "is the label, or encode or drop it."),
         "first bad column wins": ("a,b,y\n1,x,0\nz,2,1\n",
-                                  f"Column 'a' of {p} is not numeric (row 3 has 'z'); encode or "
-                                  "drop it, or name it with --target."),
+                                  f"Column 'a' of {p} is not numeric (row 3 has 'z'); give "
+                                  "--id-column a if it names the rows, name it with --target if "
+                                  "it is the label, or encode or drop it."),
         "no header, non-numeric": ("1,2,0\n3,q,1\n",
                                    f"Column 'number 2' of {p} is not numeric (row 2 has 'q'); "
                                    "encode or drop it, or name it with --target."),

@@ -136,6 +136,10 @@ def training_options(func):
                           "~/.cache/sparsefs]."),
         click.option("--target", default=None,
                      help="Label column of a CSV/TSV file [default: the last]."),
+        click.option("--id-column", default=None,
+                     help="Column of a CSV/TSV or Parquet file that names the rows (sample "
+                          "IDs): read as text, not a feature; select -o FILE.csv writes it "
+                          "first."),
     ]):
         func = opt(func)
     return func

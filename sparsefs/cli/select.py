@@ -35,8 +35,8 @@ CSV, JSON, SVMLIGHT = (".csv",), (".json",), (".svm", ".svmlight", ".libsvm")
 @common
 @fails_cleanly
 def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs, l2, batch_size,
-           hidden, importance, lr, attribution_every, softmax_axis, data_dir, target, seed, quiet,
-           as_json, output):
+           hidden, importance, lr, attribution_every, softmax_axis, data_dir, target, id_column,
+           seed, quiet, as_json, output):
     """Fit on DATA (a file or a named data set) and write the selected features.
 
     With ``--output FILE.csv`` the selected columns of all samples (with their names from
@@ -51,6 +51,7 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
     \b
     Examples:
       sparsefs select genes.csv --target diagnosis --k 50 -o genes_top50.csv
+      sparsefs select genes.csv.gz --id-column sample --target diagnosis -o top.csv
       sparsefs select text.svm --k 200 -o text_top200.svm
       sparsefs select madelon --k 20 --method rigl -o madelon_top20.json
       sparsefs select madelon --k auto --repeats 5 --jobs 2
@@ -67,7 +68,7 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
         if suffix not in CSV + JSON + SVMLIGHT:
             raise InputError(f"--output {output} must end in .csv, .svm or .json, the formats "
                              "select writes.")
-    tb = load_table(data, data_dir=data_dir, target=target)
+    tb = load_table(data, data_dir=data_dir, target=target, id_column=id_column)
     check_training_args(hidden, k, tb.n_features)
     k = k or tb.k
     from .._targets import label_task
@@ -114,7 +115,8 @@ def _write_selection(output, suffix, record, tb, chosen, names):
         from ..data.writers import write_selected_csv
 
         write_selected_csv(output, tb.X, chosen, [names[j] for j in chosen],
-                           tb.classes[tb.y], tb.target_name or "label")
+                           tb.classes[tb.y], tb.target_name or "label", tb.sample_ids,
+                           tb.id_name or "id")
     else:
         _write_svmlight(output, tb, chosen, names)
 

@@ -21,8 +21,8 @@ from ._options import check_training_args, common, fails_cleanly, k_option, trai
 @common
 @fails_cleanly
 def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, importance,
-          lr, attribution_every, softmax_axis, data_dir, target, k, history, seed, quiet, as_json,
-          output):
+          lr, attribution_every, softmax_axis, data_dir, target, id_column, k, history, seed,
+          quiet, as_json, output):
     """Train a sparse MLP, rank the features, evaluate the top K with an SVM.
 
     Prints accuracy for both metrics (R^2 of an SVR for a regression target) and the FLOPs
@@ -44,7 +44,7 @@ def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, i
     hidden_sizes = check_training_args(hidden)
     if output:
         check_writable(output)
-    dataset = load_dataset(data, data_dir=data_dir, target=target)
+    dataset = load_dataset(data, data_dir=data_dir, target=target, id_column=id_column)
     check_training_args(hidden, k, dataset.n_features)
     if history and dataset.n_features * epochs > C.IMPORTANCE_HISTORY_LIMIT:
         raise InputError(f"--history would keep {dataset.n_features:,} features x {epochs} "

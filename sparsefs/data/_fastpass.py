@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 
-from ._layout import Layout, empty, read_header, single_column, target_column
+from ._layout import Layout, empty, id_column_index, read_header, single_column, target_column
 from ._stream import line_bounds, read_bytes, row_end, stream_size
 
 _QUOTE = 34
@@ -62,7 +62,7 @@ def _first_row(fh, path, delimiter, head_bytes):
         pos = end + 1
 
 
-def read_head(fh, path, delimiter, target, head_bytes):
+def read_head(fh, path, delimiter, target, head_bytes, id_column=None):
     """Read the first ``head_bytes`` (more if row 1 is longer): (Layout, the bytes read past
     the header, the first data row first). The row estimate is the text's size over the
     average length of the rows read."""
@@ -72,11 +72,12 @@ def read_head(fh, path, delimiter, target, head_bytes):
     tcol = target_column(header, target, path)
     if len(header) < 2:
         raise single_column(path)
+    icol = id_column_index(header, names, id_column, tcol, path)
     rest = buf[data:]
     sample = rest.count(b"\n")
     per_row = rest.rfind(b"\n") / sample if sample else end - pos  # else: as long as row 1
     est = int((stream_size(path) - data - len(_BOM)) / max(per_row, 1.0)) + 1
-    return Layout(names, tcol, len(header), start, max(est, 1)), rest
+    return Layout(names, tcol, len(header), start, max(est, 1), icol), rest
 
 
 def _labels(arr, lab_s, lab_e):
@@ -93,38 +94,49 @@ def _labels(arr, lab_s, lab_e):
 
 
 def _python_row(line: bytes, layout, delimiter):
-    """One row the kernel left to Python: (float64 values, label), by the previous reader's
-    conversion; Fallback when the row is not one well-formed row of numbers."""
+    """One row the kernel left to Python: (float64 values, label, row name or None), by the
+    previous reader's conversion; Fallback when the row is not one well-formed row of
+    numbers."""
     fields = _csv_fields(line, delimiter)
     if len(fields) != layout.width:
         raise Fallback
-    tcol = layout.tcol
+    tcol, icol = layout.tcol, layout.icol
     try:
-        values = np.char.strip(np.array(fields[:tcol] + fields[tcol + 1:], dtype=str))
-        return values.astype(np.float64), fields[tcol]
+        cells = [f for j, f in enumerate(fields) if j != tcol and j != icol]
+        values = np.char.strip(np.array(cells, dtype=str))
+        return values.astype(np.float64), fields[tcol], (fields[icol] if icol >= 0 else None)
     except ValueError:
         raise Fallback from None
 
 
-def _python_rows(buf, starts, stops, lines, status, X, labels, layout, delimiter):
-    """Parse the rows the kernel marked HARD with :func:`_python_row` into ``X`` (m, d) and
-    ``labels`` (m,); row r is line ``lines[r]`` of the block. Returns the labels, widened if
-    a label is longer than the kernel's."""
+def _put(texts, r, text):
+    """``texts[r] = text``, widening the str array first if ``text`` is longer."""
+    if len(text) > texts.dtype.itemsize // 4:
+        texts = texts.astype(f"U{len(text)}")
+    texts[r] = text
+    return texts
+
+
+def _python_rows(buf, starts, stops, lines, status, X, labels, ids, layout, delimiter):
+    """Parse the rows the kernel marked HARD with :func:`_python_row` into ``X`` (m, d),
+    ``labels`` (m,) and ``ids`` (m,) or None; row r is line ``lines[r]`` of the block.
+    Returns (labels, ids), widened where a text is longer than the kernel's."""
     from ._text import HARD
 
     for r in np.flatnonzero(status == HARD):
         i = lines[r]
-        values, label = _python_row(bytes(buf[starts[i]:stops[i]]), layout, delimiter)
+        values, label, name = _python_row(bytes(buf[starts[i]:stops[i]]), layout, delimiter)
         with np.errstate(over="ignore"):  # too large for float32: inf, rejected later
             X[r] = values
-        if len(label) > labels.dtype.itemsize // 4:
-            labels = labels.astype(f"U{len(label)}")
-        labels[r] = label
-    return labels
+        labels = _put(labels, r, label)
+        if ids is not None:
+            ids = _put(ids, r, name)
+    return labels, ids
 
 
 def parse_block(buf, n, layout, delimiter, sink):
-    """Parse the whole rows of ``buf[:n]`` into ``sink``; returns their labels (str array)."""
+    """Parse the whole rows of ``buf[:n]`` into ``sink``; returns their labels and row names
+    (str arrays; names None without an ID column)."""
     from . import _text, _text_csv
 
     if buf.find(b"\0", 0, n) >= 0:
@@ -138,21 +150,24 @@ def parse_block(buf, n, layout, delimiter, sink):
     keep = ~_text_csv.blank_lines(arr, starts, stops, delim)
     m = int(keep.sum())
     if m == 0:
-        return np.empty(0, dtype=str)
+        return np.empty(0, dtype=str), (None if layout.icol < 0 else np.empty(0, dtype=str))
     rows = np.cumsum(keep) - 1
     rows[~keep] = -1
     X = sink.take(m)
     lab_s = np.zeros(m, dtype=np.int64)
     lab_e = np.zeros(m, dtype=np.int64)
+    id_s = np.zeros(m if layout.icol >= 0 else 0, dtype=np.int64)
+    id_e = np.zeros_like(id_s)
     status = np.zeros(m, dtype=np.uint8)
-    _text_csv.parse_rows(arr, starts, stops, rows, X, layout.tcol, delim, _QUOTE, lab_s, lab_e,
-                         status)
+    _text_csv.parse_rows(arr, starts, stops, rows, X, layout.tcol, layout.icol, delim, _QUOTE,
+                         lab_s, lab_e, id_s, id_e, status)
     worst = int(status.max())
     if worst >= _text.EMPTY:
         raise Fallback
     labels = _labels(arr, lab_s, lab_e)
+    ids = _labels(arr, id_s, id_e) if layout.icol >= 0 else None
     if worst == _text.HARD:
-        labels = _python_rows(buf, starts, stops, np.flatnonzero(keep), status, X, labels,
-                              layout, delimiter)
+        labels, ids = _python_rows(buf, starts, stops, np.flatnonzero(keep), status, X, labels,
+                                   ids, layout, delimiter)
     sink.commit()
-    return labels
+    return labels, ids

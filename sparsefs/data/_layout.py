@@ -20,27 +20,33 @@ def is_number(text: str) -> bool:
 
 class Layout(NamedTuple):
     """What the header row says: column names (stripped; None without a header row), the
-    target column, the row width, whether row 1 is a header (``start``) and an estimate of
-    the number of data rows (from the average length of the first rows)."""
+    target column, the row width, whether row 1 is a header (``start``), an estimate of
+    the number of data rows (from the average length of the first rows) and the column of
+    the rows' names (``icol``, -1 for none), read as text like the target."""
 
     header: list | None
     tcol: int
     width: int
     start: int
     est_rows: int
+    icol: int = -1
 
     @property
     def n_features(self) -> int:
-        return self.width - 1
+        return self.width - 1 - (self.icol >= 0)
 
     @property
     def feature_names(self) -> list | None:
         return None if self.header is None else [h for j, h in enumerate(self.header)
-                                                 if j != self.tcol]
+                                                 if j not in (self.tcol, self.icol)]
 
     @property
     def target_name(self) -> str | None:
         return None if self.header is None else self.header[self.tcol]
+
+    @property
+    def id_name(self) -> str | None:
+        return None if self.header is None or self.icol < 0 else self.header[self.icol]
 
 
 def read_header(fields, target):
@@ -62,6 +68,26 @@ def target_column(header, target, path) -> int:
         return header.index(target)
     raise InputError(f"Target column '{target}' is not in {path}; its columns are "
                      f"{', '.join(header[:20])}{' ...' if width > 20 else ''}.")
+
+
+def id_column_index(header, names, id_column, tcol, path) -> int:
+    """Index of the column of the rows' names, ``id_column``, or -1 without one."""
+    if id_column is None:
+        return -1
+    if names is None:
+        raise InputError(f"--id-column needs a header row, and the first row of {path} is all "
+                         "numbers; add the column names, or drop the option.")
+    if id_column not in header:
+        raise InputError(f"ID column '{id_column}' is not in {path}; its columns are "
+                         f"{', '.join(header[:20])}{' ...' if len(header) > 20 else ''}.")
+    icol = header.index(id_column)
+    if icol == tcol:
+        raise InputError(f"Column '{id_column}' of {path} is the target; give --id-column "
+                         "the column of the rows' names and --target the label column.")
+    if len(header) < 3:
+        raise InputError(f"{path} has no feature columns besides '{header[tcol]}' and "
+                         f"'{id_column}'; it needs at least one column of numbers.")
+    return icol
 
 
 def text_error(path, exc):

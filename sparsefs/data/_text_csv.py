@@ -85,13 +85,15 @@ def _field_end(buf, p, e, delim, quote):
 
 
 @njit(parallel=True, cache=True)
-def parse_rows(buf, starts, ends, rows, X, tcol, delim, quote, lab_s, lab_e, status):
+def parse_rows(buf, starts, ends, rows, X, tcol, icol, delim, quote, lab_s, lab_e, id_s, id_e,
+               status):
     """Parse line ``i`` (``buf[starts[i]:ends[i]]``) into ``X[rows[i]]`` (skipped when
-    ``rows[i] < 0``), every field but the ``tcol``-th; that one's inner byte range goes to
-    ``lab_s/lab_e[rows[i]]``. ``status[rows[i]]`` is the worst code of the row: OK, HARD
-    (parse the row in Python), EMPTY (an empty cell) or RAGGED (a wrong number of fields)."""
+    ``rows[i] < 0``), every field but the ``tcol``-th and the ``icol``-th (-1: none); their
+    inner byte ranges go to ``lab_s/lab_e[rows[i]]`` and ``id_s/id_e[rows[i]]``.
+    ``status[rows[i]]`` is the worst code of the row: OK, HARD (parse the row in Python),
+    EMPTY (an empty cell) or RAGGED (a wrong number of fields)."""
     d = X.shape[1]
-    ncols = d + 1
+    ncols = d + 1 if icol < 0 else d + 2
     for i in prange(starts.shape[0]):
         r = rows[i]
         if r < 0:
@@ -102,7 +104,7 @@ def parse_rows(buf, starts, ends, rows, X, tcol, delim, quote, lab_s, lab_e, sta
         j = 0
         st = OK
         while True:
-            if col != tcol and j < d and (p >= e or buf[p] != quote):
+            if col != tcol and col != icol and j < d and (p >= e or buf[p] != quote):
                 v, code, nxt = _scan_number(buf, p, e, delim)
                 X[r, j] = v
                 if code > st:
@@ -115,6 +117,9 @@ def parse_rows(buf, starts, ends, rows, X, tcol, delim, quote, lab_s, lab_e, sta
                 if col == tcol:
                     lab_s[r] = fs
                     lab_e[r] = fe
+                elif col == icol:
+                    id_s[r] = fs
+                    id_e[r] = fe
                 else:
                     if j < d:
                         v, code = parse_number(buf, fs, fe)
@@ -130,6 +135,9 @@ def parse_rows(buf, starts, ends, rows, X, tcol, delim, quote, lab_s, lab_e, sta
                 if col == tcol:
                     lab_s[r] = e
                     lab_e[r] = e
+                elif col == icol:
+                    id_s[r] = e
+                    id_e[r] = e
                 elif st < EMPTY:
                     st = EMPTY
                 col += 1

@@ -95,3 +95,36 @@ def _npy_name(path) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)] + ".npy"
     return name + ".npy"
+
+
+def estimate_shape(path, suffix):
+    """(rows, features) of the table in an npz/mat/parquet file, from its metadata alone;
+    None when that cannot be told without reading it (or the table is sparse)."""
+    import numpy as np
+
+    try:
+        if suffix == ".npz":
+            import zipfile
+
+            fmt = np.lib.format
+            with zipfile.ZipFile(path) as zf, zf.open("X.npy") as fh:
+                version = fmt.read_magic(fh)
+                read = fmt.read_array_header_1_0 if version == (1, 0) else \
+                    fmt.read_array_header_2_0
+                shape, _, _ = read(fh)
+            return (shape[0], int(np.prod(shape[1:]))) if len(shape) >= 1 else None
+        if suffix == ".mat":
+            from scipy.io import whosmat
+
+            found = {name: shape for name, shape, kind in whosmat(str(path))
+                     if kind != "sparse"}
+            key = next((k for k in ("X", "fea", "data") if k in found), None)
+            return tuple(found[key][:2]) if key and len(found[key]) == 2 else None
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_metadata(str(path))
+            return meta.num_rows, max(meta.num_columns - 1, 1)
+    except Exception:  # noqa: BLE001 - an estimate only; the reader reports real problems
+        return None
+    return None

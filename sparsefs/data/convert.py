@@ -5,7 +5,8 @@ The output is three files, all readable by plain numpy:
 - ``OUT.npy``: the features, float32 (n, d), C order (``np.load(OUT, mmap_mode="r")``);
 - ``OUT.labels.npy``: the label of each row, (n,), as the source has it (text or numbers);
 - ``OUT.columns.json``: ``feature_names`` (or null), ``target`` (the label column's name),
-  ``source``, ``n_samples``, ``n_features``.
+  ``id_column`` (or null), ``source``, ``n_samples``, ``n_features``;
+- with an ID column, ``OUT.ids.npy``: each row's name, (n,) str.
 
 CSV/TSV input (``.gz`` too) is parsed block by block and each block is written as it is
 parsed, so a file larger than memory converts in the memory of one block; the row count is
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .readers import encode_labels, file_suffix, read_user_file, sidecars
+from .readers import encode_labels, file_suffix, ids_sidecar, read_user_file, sidecars
 from .writers import atomic_file, write_json_atomic
 
 _HEADER_BYTES = 256  # room for any (n, d) in a version 1.0 header
@@ -80,8 +81,8 @@ def _check_finite(block, src):
                          "before loading.")
 
 
-def convert_to_npy(src, out, target: str | None = None) -> dict:
-    """Write the table of the file ``src`` as ``out`` (.npy) plus its two sidecars (see the
+def convert_to_npy(src, out, target: str | None = None, id_column: str | None = None) -> dict:
+    """Write the table of the file ``src`` as ``out`` (.npy) plus its sidecars (see the
     module docstring); returns the facts written to ``OUT.columns.json``."""
     src, out = Path(src), Path(out)
     if not out.name.lower().endswith(".npy"):
@@ -106,17 +107,18 @@ def convert_to_npy(src, out, target: str | None = None) -> dict:
                 sinks[:] = [NpySink(fh, layout.n_features, src)]
                 return sinks[0]
 
-            layout, raw = scan(src, "\t" if suffix.startswith(".tsv") else ",", target,
-                               make_sink)
+            layout, raw, ids = scan(src, "\t" if suffix.startswith(".tsv") else ",", target,
+                                    make_sink, id_column)
             if sinks[0].n == 0:
                 raise InputError(f"{src} has a header but no data rows; add the samples "
                                  "below it.")
             sinks[0].finish()
             n, d = sinks[0].n, layout.n_features
             y, classes = encode_labels(raw, src)
-            names, target_name = layout.feature_names, layout.target_name
+            names, target_name, id_name = layout.feature_names, layout.target_name, \
+                layout.id_name
         else:
-            table = read_user_file(src, target)
+            table = read_user_file(src, target, id_column=id_column)
             X = table.X
             if not isinstance(X, np.ndarray):
                 raise InputError(f"{src} holds a sparse matrix, which is read sparse as it "
@@ -127,12 +129,15 @@ def convert_to_npy(src, out, target: str | None = None) -> dict:
             for i in range(0, n, step):
                 block = np.ascontiguousarray(X[i:i + step], dtype=np.float32)
                 fh.write(memoryview(block).cast("B"))
-            y, classes = table.y, table.classes
-            names, target_name = table.feature_names, table.target_name
-        facts = {"feature_names": names, "target": target_name, "source": str(src),
-                 "n_samples": int(n), "n_features": int(d)}
+            y, classes, ids = table.y, table.classes, table.sample_ids
+            names, target_name, id_name = table.feature_names, table.target_name, table.id_name
+        facts = {"feature_names": names, "target": target_name, "id_column": id_name,
+                 "source": str(src), "n_samples": int(n), "n_features": int(d)}
         with atomic_file(labels_path, "wb") as lf:
             np.save(lf, classes[y], allow_pickle=False)
+        if ids is not None:
+            with atomic_file(ids_sidecar(out), "wb") as idf:
+                np.save(idf, ids, allow_pickle=False)
         write_json_atomic(columns_path, facts, indent=None)
     return facts
 

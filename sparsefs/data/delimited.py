@@ -41,16 +41,19 @@ BLOCK_BYTES = 8 << 20
 HEAD_BYTES = 1 << 20
 
 
-def _fast(path, delimiter, target, make_sink):
-    """The fast pass: (layout, labels), or :class:`_Fallback` for the careful pass."""
+def _fast(path, delimiter, target, make_sink, id_column):
+    """The fast pass: (layout, labels, row names or None), or :class:`_Fallback` for the
+    careful pass."""
     with open_bytes(path) as fh:
-        layout, rest = read_head(fh, path, delimiter, target, HEAD_BYTES)
+        layout, rest = read_head(fh, path, delimiter, target, HEAD_BYTES, id_column)
         sink = make_sink(layout)
-        labels = [_parse_block(buf, n, layout, delimiter, sink)
-                  for buf, n in Blocks(fh, path, rest, BLOCK_BYTES)]
+        parts = [_parse_block(buf, n, layout, delimiter, sink)
+                 for buf, n in Blocks(fh, path, rest, BLOCK_BYTES)]
     if sink.n == 0:
         raise no_rows(path)
-    return layout, np.concatenate(labels)
+    labels = np.concatenate([lab for lab, _ in parts])
+    ids = None if layout.icol < 0 else np.concatenate([i for _, i in parts])
+    return layout, labels, ids
 
 
 class RowArray:
@@ -79,20 +82,24 @@ class RowArray:
         return self.X
 
 
-def scan(path, delimiter, target, make_sink):
+def scan(path, delimiter, target, make_sink, id_column=None):
     """Read ``path`` into the sink ``make_sink(layout)`` returns (which has ``take(m)``, a
     writable (m, d) float32 view for the next m rows, ``commit()`` after each block and
-    ``n``); returns (layout, labels). ``make_sink`` may be called twice, the second time
-    for the careful pass, and must then start over."""
+    ``n``); returns (layout, labels (n,) str, row names (n,) str or None). The column named
+    ``id_column`` holds the rows' names: read as text, stripped, not a feature.
+    ``make_sink`` may be called twice, the second time for the careful pass, and must then
+    start over."""
     try:
-        return _fast(path, delimiter, target, make_sink)
+        layout, labels, ids = _fast(path, delimiter, target, make_sink, id_column)
     except _Fallback:
-        pass  # outside the handler, so the first pass's table is freed before the second
-    return careful(path, delimiter, target, make_sink)
+        # outside the handler, so the first pass's table is freed before the second
+        layout, labels, ids = careful(path, delimiter, target, make_sink, id_column)
+    return layout, labels, None if ids is None else np.char.strip(ids)
 
 
-def read_delimited(path, delimiter, target=None, budget=None):
-    """Read a CSV/TSV table (``.gz`` too): (X float32 (n, d), labels (n,) str, layout).
+def read_delimited(path, delimiter, target=None, budget=None, id_column=None):
+    """Read a CSV/TSV table (``.gz`` too): (X float32 (n, d), labels (n,) str, layout, row
+    names (n,) str or None); ``id_column`` as in :func:`scan`.
 
     With ``budget`` (bytes), a table whose float32 size would exceed it is refused before
     its rows are read (:func:`sparsefs.data.budget.check_fits`).
@@ -107,5 +114,5 @@ def read_delimited(path, delimiter, target=None, budget=None):
         sinks.append(RowArray(layout.n_features, capacity))
         return sinks[0]
 
-    layout, labels = scan(path, delimiter, target, make_sink)
-    return sinks[0].array(), labels, layout
+    layout, labels, ids = scan(path, delimiter, target, make_sink, id_column)
+    return sinks[0].array(), labels, layout, ids

@@ -164,7 +164,7 @@ def _load_named(info: DatasetInfo, data_dir) -> Dataset:
                   k=info.k, scaling=info.scaling, image_shape=info.image_shape)
 
 
-def _read_file(path: Path, target: str | None) -> Table:
+def _read_file(path: Path, target: str | None, id_column: str | None = None) -> Table:
     """A user file's table; a dense one larger than the memory budget is refused first."""
     from .budget import memory_budget
     from .readers import read_user_file
@@ -175,7 +175,7 @@ def _read_file(path: Path, target: str | None) -> Table:
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a data file ({', '.join(USER_SUFFIXES)}) "
                          "or a data-set name with --data-dir pointing at the folder.")
-    return read_user_file(path, target, budget=memory_budget())
+    return read_user_file(path, target, budget=memory_budget(), id_column=id_column)
 
 
 def user_scaling(X) -> str:
@@ -199,8 +199,8 @@ def _file_name(path: Path) -> str:
     return name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else path.stem
 
 
-def _load_file(path: Path, target: str | None) -> Dataset:
-    table = _read_file(path, target)
+def _load_file(path: Path, target: str | None, id_column: str | None = None) -> Dataset:
+    table = _read_file(path, target, id_column)
     n, d = table.X.shape
     if is_mapped(table.X):
         from .budget import check_copy_fits, memory_budget
@@ -220,7 +220,8 @@ class WholeTable:
     """Every row of a data set or file, unsplit, with the settings for it (what ``sparsefs
     select`` fits on). X is (n, d) float32: as read (a memory map for a ``.npy``, never
     copied) or CSR; ``classes[y]`` are the original labels; ``target_name`` is the label
-    column's name when the file has one."""
+    column's name when the file has one; ``sample_ids`` (n,) str the rows' names from its ID
+    column and ``id_name`` that column's name (None without one)."""
 
     name: str
     X: object
@@ -232,6 +233,8 @@ class WholeTable:
     k: int
     scaling: str
     source: str
+    sample_ids: np.ndarray | None = None
+    id_name: str | None = None
 
     @property
     def n_features(self) -> int:
@@ -246,7 +249,16 @@ class WholeTable:
         return not isinstance(self.X, np.ndarray)
 
 
-def load_table(name_or_path, data_dir=None, target: str | None = None) -> WholeTable:
+def _named_only(info, target, id_column):
+    """The error for options that name columns of a user file, given with a named set."""
+    for option, value in (("--target", target), ("--id-column", id_column)):
+        if value is not None:
+            raise InputError(f"{option} applies to user files only; '{info.name}' has fixed "
+                             "columns and labels, so drop the option.")
+
+
+def load_table(name_or_path, data_dir=None, target: str | None = None,
+               id_column: str | None = None) -> WholeTable:
     """Load every row of a named data set or a user file, unsplit, as float32 (dense or CSR).
 
     The same arguments as :func:`load_dataset`. The batch size and K are the ones
@@ -256,15 +268,13 @@ def load_table(name_or_path, data_dir=None, target: str | None = None) -> WholeT
     arg = str(name_or_path)
     if is_file_argument(arg):
         path = Path(arg).expanduser()
-        table = _read_file(path, target)
+        table = _read_file(path, target, id_column)
         n, d = table.X.shape
         name, source, k, scaling = _file_name(path), str(path), min(100, d), user_scaling(table.X)
         batch = default_batch_size(int(0.8 * n))
     else:
         info = get_info(arg)
-        if target is not None:
-            raise InputError(f"--target applies to user files only; '{info.name}' has fixed "
-                             "labels, so drop the option.")
+        _named_only(info, target, id_column)
         table, _, source = _read_named(info, data_dir)
         name, k, scaling, batch = info.name, info.k, info.scaling, info.batch_size
     X = table.X
@@ -280,10 +290,12 @@ def load_table(name_or_path, data_dir=None, target: str | None = None) -> WholeT
         X = X.astype(np.float32).tocsr()
         X.sort_indices()
     return WholeTable(name, X, table.y, table.classes, table.feature_names, table.target_name,
-                      batch_size=batch, k=k, scaling=scaling, source=source)
+                      batch_size=batch, k=k, scaling=scaling, source=source,
+                      sample_ids=table.sample_ids, id_name=table.id_name)
 
 
-def load_dataset(name_or_path, data_dir=None, target: str | None = None) -> Dataset:
+def load_dataset(name_or_path, data_dir=None, target: str | None = None,
+                 id_column: str | None = None) -> Dataset:
     """Load a named data set or a user file, split into train and test parts.
 
     Parameters
@@ -299,6 +311,8 @@ def load_dataset(name_or_path, data_dir=None, target: str | None = None) -> Data
         Folder with the named data sets; see :func:`resolve_data_dir`.
     target : str, optional
         Label column (CSV/TSV/Parquet; default the last column) or label array (npz/mat).
+    id_column : str, optional
+        Column of the rows' names (CSV/TSV/Parquet): read as text, not a feature.
 
     Returns
     -------
@@ -310,11 +324,9 @@ def load_dataset(name_or_path, data_dir=None, target: str | None = None) -> Data
     """
     arg = str(name_or_path)
     if is_file_argument(arg):
-        return _load_file(Path(arg).expanduser(), target)
+        return _load_file(Path(arg).expanduser(), target, id_column)
     info = get_info(arg)
-    if target is not None:
-        raise InputError(f"--target applies to user files only; '{info.name}' has fixed labels, "
-                         "so drop the option.")
+    _named_only(info, target, id_column)
     return _load_named(info, data_dir)
 
 

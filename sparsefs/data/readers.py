@@ -39,7 +39,9 @@ class Table(NamedTuple):
     image sets are cast to float32 only after splitting; a ``.npy`` stays memory-mapped) or
     a float32 CSR matrix; y is (n_samples,) int64 in 0..C-1; classes is (C,), the original
     label values; split is (train_idx, test_idx) when the file carries an official split,
-    else None; target_name is the label column's name when the file has one.
+    else None; target_name is the label column's name when the file has one; sample_ids
+    (n_samples,) str are the rows' names from the file's ID column, and id_name that
+    column's name (both None without one).
     """
 
     X: object
@@ -48,6 +50,8 @@ class Table(NamedTuple):
     feature_names: list | None
     split: tuple | None
     target_name: str | None = None
+    sample_ids: np.ndarray | None = None
+    id_name: str | None = None
 
 
 def find_ci(root: Path, rel: str) -> Path | None:
@@ -126,7 +130,8 @@ def all_finite(values) -> bool:
     return all(bool(np.isfinite(flat[i:i + step]).all()) for i in range(0, flat.size, step))
 
 
-def make_table(X, labels, src, feature_names=None, split=None, target_name=None) -> Table:
+def make_table(X, labels, src, feature_names=None, split=None, target_name=None,
+               sample_ids=None, id_name=None) -> Table:
     """Check X (n, d) against labels (n,), reject non-finite values and encode the labels.
 
     A dense float32 X (a memory map too) is kept as it is, never copied.
@@ -159,7 +164,7 @@ def make_table(X, labels, src, feature_names=None, split=None, target_name=None)
         raise InputError(f"X in {src} contains {what} values; remove or impute them "
                          "before loading.")
     y, classes = encode_labels(labels, src)
-    return Table(X, y, classes, feature_names, split, target_name)
+    return Table(X, y, classes, feature_names, split, target_name, sample_ids, id_name)
 
 
 def read_npz(path: Path, target: str | None = None) -> Table:
@@ -200,9 +205,10 @@ def _read_npz_arrays(path: Path, target: str | None) -> Table:
 
 
 def read_delimited(path: Path, delimiter: str, target: str | None = None,
-                   budget: int | None = None) -> Table:
+                   budget: int | None = None, id_column: str | None = None) -> Table:
     """Read a CSV/TSV table (plain or ``.gz``): header row, one label column (``target``,
-    default the last one); see :mod:`.delimited` for how.
+    default the last one), optionally a column of the rows' names (``id_column``); see
+    :mod:`.delimited` for how.
 
     A first row made only of numbers is taken as data, not a header, when no target is named.
     With ``budget`` (bytes), a table whose float32 size would exceed it is refused before its
@@ -210,8 +216,9 @@ def read_delimited(path: Path, delimiter: str, target: str | None = None,
     """
     from .delimited import read_delimited as read
 
-    X, labels, layout = read(path, delimiter, target, budget)
-    return make_table(X, labels, path, layout.feature_names, target_name=layout.target_name)
+    X, labels, layout, ids = read(path, delimiter, target, budget, id_column)
+    return make_table(X, labels, path, layout.feature_names, target_name=layout.target_name,
+                      sample_ids=ids, id_name=layout.id_name)
 
 
 def read_npy(path: Path, target: str | None = None) -> Table:
@@ -236,18 +243,28 @@ def read_npy(path: Path, target: str | None = None) -> Table:
     except (OSError, ValueError) as exc:
         raise InputError(f"Cannot read {labels_path} as a .npy file of labels ({exc}); save "
                          "the label of each row there with numpy.save.") from None
-    names, target_name = None, None
+    names, target_name, id_name = None, None, None
     if columns_path.is_file():
         import json
 
         try:
             meta = json.loads(columns_path.read_text())
             names, target_name = meta.get("feature_names"), meta.get("target")
+            id_name = meta.get("id_column")
         except (OSError, ValueError, AttributeError):
             names = None
         if names is not None and (X.ndim != 2 or len(names) != X.shape[1]):
             names = None
-    return make_table(X, labels, path, names, target_name=target_name)
+    ids = None
+    if ids_sidecar(path).is_file():
+        try:
+            ids = np.load(ids_sidecar(path), allow_pickle=False)
+        except (OSError, ValueError):
+            ids = None
+        if ids is not None and (ids.ndim != 1 or len(ids) != len(labels)):
+            ids = None
+    return make_table(X, labels, path, names, target_name=target_name, sample_ids=ids,
+                      id_name=id_name if ids is not None else None)
 
 
 def sidecars(path: Path) -> tuple[Path, Path]:
@@ -256,6 +273,13 @@ def sidecars(path: Path) -> tuple[Path, Path]:
     path = Path(path)
     stem = path.name[:-4] if path.name.lower().endswith(".npy") else path.name
     return path.with_name(stem + ".labels.npy"), path.with_name(stem + ".columns.json")
+
+
+def ids_sidecar(path: Path) -> Path:
+    """The rows' names next to a ``.npy`` table (``<stem>.ids.npy``), when it has them."""
+    path = Path(path)
+    stem = path.name[:-4] if path.name.lower().endswith(".npy") else path.name
+    return path.with_name(stem + ".ids.npy")
 
 
 def read_mat(path: Path, target: str | None = None) -> Table:
@@ -306,8 +330,9 @@ def read_svmlight(path: Path) -> Table:
     return make_table(X, y, path)
 
 
-def read_parquet(path: Path, target: str | None = None) -> Table:
-    """Read a Parquet table (needs pyarrow): numeric feature columns, one label column."""
+def read_parquet(path: Path, target: str | None = None, id_column: str | None = None) -> Table:
+    """Read a Parquet table (needs pyarrow): numeric feature columns, one label column and
+    optionally a column of the rows' names (``id_column``)."""
     try:
         import pyarrow.parquet as pq
         import pyarrow.types as pat
@@ -320,71 +345,56 @@ def read_parquet(path: Path, target: str | None = None) -> Table:
     if tname not in names:
         raise InputError(f"Target column '{tname}' is not in {path}; its columns are "
                          f"{', '.join(names[:20])}.")
-    feats = [c for c in names if c != tname]
+    if id_column is not None and (id_column not in names or id_column == tname):
+        raise InputError(f"ID column '{id_column}' is not a column of {path} besides the target "
+                         f"'{tname}'; its columns are {', '.join(names[:20])}.")
+    feats = [c for c in names if c not in (tname, id_column)]
     for c in feats:
         t = table.schema.field(c).type
         if not (pat.is_integer(t) or pat.is_floating(t) or pat.is_boolean(t)):
             raise InputError(f"Column '{c}' of {path} is not numeric ({t}); encode or drop it, "
-                             "or name it with --target.")
+                             "name it with --target, or with --id-column if it names the "
+                             "rows.")
     X = np.column_stack([table.column(c).to_numpy(zero_copy_only=False).astype(np.float32)
                          for c in feats])
-    return make_table(X, table.column(tname).to_numpy(zero_copy_only=False), path, feats)
+    ids = None if id_column is None else np.array(
+        [str(v) for v in table.column(id_column).to_pylist()], dtype=str)
+    return make_table(X, table.column(tname).to_numpy(zero_copy_only=False), path, feats,
+                      sample_ids=ids, id_name=id_column)
 
 
-def read_user_file(path: Path, target: str | None = None, budget: int | None = None) -> Table:
+def read_user_file(path: Path, target: str | None = None, budget: int | None = None,
+                   id_column: str | None = None) -> Table:
     """Dispatch on the suffix of a user file; see :data:`USER_SUFFIXES`.
 
     With ``budget`` (bytes), a dense table that would take more than that as float32 is
-    refused before it is read (:func:`estimate_shape`); a ``.npy`` is memory-mapped, so it
-    is never refused.
+    refused before it is read (:func:`.budget.estimate_shape`); a ``.npy`` is memory-mapped, so it
+    is never refused. ``id_column`` names the column of the rows' names (CSV/TSV and
+    Parquet, which have named columns).
     """
     suffix = file_suffix(path)
+    delimited = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+    if id_column is not None and suffix not in (*delimited, ".parquet"):
+        raise InputError(f"--id-column applies to CSV/TSV and Parquet files, whose columns "
+                         f"have names; {path} has none, so drop the option.")
     if suffix in _SVMLIGHT:
         if target is not None:
             raise InputError(f"{path} is svmlight, whose label is always the first field; "
                              "drop the --target option.")
         return read_svmlight(path)
-    if suffix in (".csv", ".tsv", ".csv.gz", ".tsv.gz"):
-        return read_delimited(path, "\t" if suffix.startswith(".tsv") else ",", target, budget)
+    if suffix in delimited:
+        return read_delimited(path, "\t" if suffix.startswith(".tsv") else ",", target, budget,
+                              id_column)
     readers = {".npz": read_npz, ".npy": read_npy, ".mat": read_mat, ".parquet": read_parquet}
     if suffix not in readers:
         raise InputError(f"Unknown file type '{suffix}' for {path}; use one of "
                          f"{', '.join(USER_SUFFIXES)}.")
     if budget is not None and suffix != ".npy":
-        from .budget import check_fits
+        from .budget import check_fits, estimate_shape
 
-        shape = estimate_shape(path, suffix, target)
+        shape = estimate_shape(path, suffix)
         if shape is not None:
             check_fits(path, shape[0], shape[1], budget)
+    if suffix == ".parquet":
+        return read_parquet(path, target, id_column)
     return readers[suffix](path, target)
-
-
-def estimate_shape(path: Path, suffix: str, target: str | None = None):
-    """(rows, features) of the table in an npz/mat/parquet file, from its metadata alone;
-    None when that cannot be told without reading it (or the table is sparse)."""
-    try:
-        if suffix == ".npz":
-            import zipfile
-
-            fmt = np.lib.format
-            with zipfile.ZipFile(path) as zf, zf.open("X.npy") as fh:
-                version = fmt.read_magic(fh)
-                read = fmt.read_array_header_1_0 if version == (1, 0) else \
-                    fmt.read_array_header_2_0
-                shape, _, _ = read(fh)
-            return (shape[0], int(np.prod(shape[1:]))) if len(shape) >= 1 else None
-        if suffix == ".mat":
-            from scipy.io import whosmat
-
-            found = {name: shape for name, shape, kind in whosmat(str(path))
-                     if kind != "sparse"}
-            key = next((k for k in ("X", "fea", "data") if k in found), None)
-            return tuple(found[key][:2]) if key and len(found[key]) == 2 else None
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            meta = pq.read_metadata(str(path))
-            return meta.num_rows, max(meta.num_columns - 1, 1)
-    except Exception:  # noqa: BLE001 - an estimate only; the reader reports real problems
-        return None
-    return None

@@ -107,21 +107,25 @@ def _block_rows(n_columns):
     return max(1, (1 << 20) // max(1, n_columns))
 
 
-def write_selected_csv(path, X, columns, names, labels, label_name="label"):
+def write_selected_csv(path, X, columns, names, labels, label_name="label", ids=None,
+                       id_name="id"):
     """Write ``X[:, columns]`` (dense, memory-mapped or sparse; n rows) as CSV, atomically: a
     header of ``names`` and ``label_name``, then each row's values (float32, shortest text
-    that reads back exactly) and its label ``labels[i]``. Rows are streamed in blocks, so
-    the output never exists in memory as a whole."""
+    that reads back exactly) and its label ``labels[i]``; with ``ids`` (n,), each row's name
+    first, under ``id_name``. Rows are streamed in blocks, so the output never exists in
+    memory as a whole."""
     import scipy.sparse as sp
 
     with atomic_file(path, "w") as fh:
         out = csv.writer(fh, lineterminator="\n")
-        out.writerow([*names, label_name])
+        out.writerow([*([id_name] if ids is not None else []), *names, label_name])
         for start, block in _row_blocks(X, columns, _block_rows(len(columns))):
             dense = block.toarray() if sp.issparse(block) else block
             text = dense.astype(str).tolist()
-            for row, label in zip(text, labels[start:start + len(text)]):
+            for r, (row, label) in enumerate(zip(text, labels[start:start + len(text)])):
                 row.append(str(label))
+                if ids is not None:
+                    row.insert(0, str(ids[start + r]))
             out.writerows(text)
 
 
