@@ -36,3 +36,25 @@ def configure_threads(environ: MutableMapping[str, str] | None = None) -> dict[s
     applied = {k: v for k, v in policy.items() if k not in environ}
     environ.update(applied)
     return applied
+
+
+def thread_map(fn, items, threads=None):
+    """``[fn(x) for x in items]``, the calls spread over ``threads`` threads (default: the
+    Numba threads this process may use, so a study task given one thread stays on one).
+
+    For calls that release the GIL while they work, such as the SVC fits of the evaluation
+    (libsvm): two threads halve their time on 2 cores. Each call is independent of the
+    others, so the results, returned in the order of ``items``, are the sequential loop's.
+    """
+    items = list(items)
+    if threads is None:
+        import numba
+
+        threads = numba.get_num_threads()
+    threads = min(int(threads), len(items))
+    if threads <= 1:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(fn, items))

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from . import _config as C
 from ._ranking import rank_features
+from ._threading import thread_map
 
 
 def best_window(scores, prefer):
@@ -49,14 +50,17 @@ def choose_window(X, y, windows, train_rows, val_rows, k, estimator, prefer):
     sub = X[:, union]
     X_tr, X_va = sub[train_rows], sub[val_rows]
     y = np.asarray(y)
-    scores, seen = {}, {}
-    for name, top in tops.items():
-        key = top.tobytes()
-        if key not in seen:  # windows that agree on the top k are scored once
-            cols = np.searchsorted(union, top)
-            model = clone(estimator).fit(X_tr[:, cols], y[train_rows])
-            seen[key] = float(model.score(X_va[:, cols], y[val_rows]))
-        scores[name] = seen[key]
+    distinct = {}  # windows that agree on the top k are scored once
+    for top in tops.values():
+        distinct.setdefault(top.tobytes(), top)
+
+    def fit_score(top):
+        cols = np.searchsorted(union, top)
+        model = clone(estimator).fit(X_tr[:, cols], y[train_rows])
+        return float(model.score(X_va[:, cols], y[val_rows]))
+
+    seen = dict(zip(distinct, thread_map(fit_score, list(distinct.values()))))
+    scores = {name: seen[top.tobytes()] for name, top in tops.items()}
     return best_window(scores, prefer), scores
 
 

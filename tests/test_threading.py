@@ -125,3 +125,29 @@ print(json.dumps({"loaded_at_import": loaded_at_import, **seen}))
     assert out["loaded_at_import"] is False and out["numpy"] is False
     assert out["OPENBLAS_THREAD_TIMEOUT"] == "4" and out["GOMP_SPINCOUNT"] == "30000"
     assert out["OMP_WAIT_POLICY"] is None
+
+
+def test_thread_map_returns_the_sequential_results_in_order():
+    import threading
+    import time
+
+    import numpy as np
+    from sklearn.svm import SVC
+
+    from sparsefs._threading import thread_map
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] + 0.3 * rng.normal(size=300) > 0).astype(int)
+
+    def fit(j):  # SVC fits release the GIL: what the evaluation spreads over threads
+        time.sleep(0.01 * (1 + j % 2))  # busy when the next is submitted; out of order
+        cols = [j, (j + 1) % 6]
+        return float(SVC().fit(X[:, cols], y).score(X[:, cols], y)), threading.get_ident()
+
+    sequential = [fit(j)[0] for j in range(6)]
+    pooled = thread_map(fit, range(6), threads=2)
+    assert [a for a, _ in pooled] == sequential
+    assert len({t for _, t in pooled}) == 2
+    assert {t for _, t in thread_map(fit, range(3), threads=1)} == {threading.get_ident()}
+    assert thread_map(fit, [], threads=2) == []

@@ -63,6 +63,9 @@ def accuracy_sweep(X_train, y_train, X_test, y_test, ranking, ks):
     -------
     dict {str(K): accuracy in [0, 1]} (string keys, as stored in JSON).
     """
+    from .._threading import thread_map
+
     ranking = np.asarray(ranking)
-    return {str(k): svc_accuracy(X_train, y_train, X_test, y_test, ranking[:k])
-            for k in ks if k <= X_train.shape[1]}
+    ks = [k for k in ks if k <= X_train.shape[1]]
+    accs = thread_map(lambda k: svc_accuracy(X_train, y_train, X_test, y_test, ranking[:k]), ks)
+    return {str(k): a for k, a in zip(ks, accs)}

@@ -12,6 +12,7 @@ from .. import __version__
 from .. import _config as C
 from .._config import IMPORTANCE_VARIANTS, METRICS
 from .._selector import SparseFeatureSelector, rank_features
+from .._threading import thread_map
 from ..data.scaling import fit_scale
 from ..nn import accounting
 from .evaluate import downstream_scorer
@@ -86,7 +87,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         callback=progress, random_state=seed)
     sel.fit(X_tr, y_tr)
     rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
-    scores = {m: score(X_tr, y_tr, X_te, y_te, rankings[m][:k]) for m in METRICS}
+    scores = dict(zip(METRICS, thread_map(
+        lambda m: score(X_tr, y_tr, X_te, y_te, rankings[m][:k]), METRICS)))
     regression = task == "regression"
     return RunRecord(
         sparsefs_version=__version__, method=method, metric=metric, k=k, seed=int(seed),
@@ -170,16 +172,24 @@ def score_all_variants(sel, X_train, y_train, X_test, y_test, k, score):
     all of ``X_train``, scored on the test split. Identical top-k sets are scored once.
     """
     tr, va = sel.train_indices_, sel.validation_indices_
-    cache = {}
+    scorable = len(va) and len(np.unique(y_train[tr])) > 1
+    tops = {(v, m): rank_features(sel.all_scores_[m][v])[:k]
+            for v in IMPORTANCE_VARIANTS for m in METRICS}
+    first = {}  # each distinct top-k set is scored once, in its first variant's column order
+    for top in tops.values():
+        first.setdefault(tuple(sorted(top.tolist())), top)
+    jobs = [(key, split) for key in first for split in (("val", "test") if scorable
+                                                        else ("test",))]
 
-    def scored(features):
-        key = tuple(sorted(features.tolist()))
-        if key not in cache:
-            val = (score(X_train[tr], y_train[tr], X_train[va], y_train[va], features)
-                   if len(va) and len(np.unique(y_train[tr])) > 1 else None)
-            cache[key] = {"val": val, "test": score(X_train, y_train, X_test, y_test, features)}
-        return cache[key]
+    def run(job):
+        key, split = job
+        if split == "val":
+            return score(X_train[tr], y_train[tr], X_train[va], y_train[va], first[key])
+        return score(X_train, y_train, X_test, y_test, first[key])
 
-    return {variant: {m: scored(rank_features(sel.all_scores_[m][variant])[:k])
-                      for m in METRICS}
-            for variant in IMPORTANCE_VARIANTS}
+    done = dict(zip(jobs, thread_map(run, jobs)))
+    out = {}
+    for (v, m), top in tops.items():
+        key = tuple(sorted(top.tolist()))
+        out.setdefault(v, {})[m] = {"val": done.get((key, "val")), "test": done[(key, "test")]}
+    return out
