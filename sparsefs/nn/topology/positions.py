@@ -67,7 +67,7 @@ def random_keys(n_in, n_out, count, rng, occupied=None, n_taken=0):
         if occupied is not None:
             draw = draw[~occupied(draw)]
         if len(chosen):
-            draw = np.setdiff1d(draw, chosen, assume_unique=True)
+            draw = sampling.sorted_minus(draw, chosen)
         if len(draw) > need:
             # A uniform subset of uniformly drawn distinct keys is uniform; taking the first
             # ones of the sorted draw would favour low keys. Dropping the few surplus keys at
@@ -76,7 +76,7 @@ def random_keys(n_in, n_out, count, rng, occupied=None, n_taken=0):
             keep = np.ones(len(draw), dtype=bool)
             keep[drop] = False
             draw = draw[keep]
-        chosen = np.union1d(chosen, draw) if len(chosen) else draw
+        chosen = sampling.merge_sorted(chosen, draw) if len(chosen) else draw
     return chosen
 
 
