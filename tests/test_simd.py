@@ -61,8 +61,10 @@ def test_weight_gradient_at_stored_positions_matches_the_dense_product(case):
                                rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
 
 
+@pytest.mark.parametrize("with_dx", [True, False], ids=["hidden", "first"])
 @pytest.mark.parametrize("case", CASES, ids=_ids)
-def test_fused_backward_step_equals_the_dense_layer(case):
+def test_backward_step_equals_the_dense_layer(case, with_dx):
+    """A hidden layer (input gradient with the ReLU derivative) and a first layer (none)."""
     dtype, batch = case
     rng = np.random.default_rng(batch + 2)
     layer = random_sparse_layer(80, 60, 0.25, rng, dtype, optimizer=Optimizer(l2=1e-3))
@@ -70,16 +72,19 @@ def test_fused_backward_step_equals_the_dense_layer(case):
     XT = rng.standard_normal((80, batch)).astype(dtype)
     XT[XT < -1] = 0  # a ReLU output's zeros, for the fused derivative
     GT = (rng.standard_normal((60, batch)) / batch).astype(dtype)
-    dX_s, dX_d = np.empty_like(XT), np.empty_like(XT)
+    dX_s, dX_d = np.full_like(XT, np.nan), np.empty_like(XT)
     for opt in (layer.optimizer, twin.optimizer):
         opt.begin_step()
-    layer.backward(XT, GT, dX_s, relu_input=True)
+    layer.backward(XT, GT, dX_s if with_dx else None, relu_input=with_dx)
     twin.backward(XT, GT, dX_d)
     dX_d[XT <= 0] = 0
     rows = np.repeat(np.arange(80), np.diff(layer.indptr))
     # Adam's first step moves each weight by about lr: a wrong gradient's sign shows at once.
     np.testing.assert_allclose(layer.data, twin.W[rows, layer.indices], rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(dX_s, dX_d, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
+    if with_dx:
+        np.testing.assert_allclose(dX_s, dX_d, rtol=TOL[dtype] * 10, atol=TOL[dtype] * 10)
+    else:
+        assert np.isnan(dX_s).all()  # a first layer's input gradient is never formed
 
 
 @njit

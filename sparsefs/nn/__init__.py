@@ -2,7 +2,7 @@
 
 Where things are, bottom up (imports flow this way only):
 
-- ``kernels/``       Numba kernels over raw CSR arrays: ``products``, ``fused`` (backward +
+- ``kernels/``       Numba kernels over raw CSR arrays: ``products``, ``fused`` (backward pass,
                      optimizer step), ``topology`` (mirror, merges, top-k)
 - ``layer.py``       the Layer interface; ``sparse_layer.py`` (CSR) and ``dense_layer.py``
                      (the baseline) implement it; ``optim.py`` holds the optimizer's scalars

@@ -1,7 +1,8 @@
 """Optimizer hyper-parameters and step counter, shared by sparse and dense layers.
 
-The update itself runs inside the kernels (fused with the backward pass for sparse layers); this
-object only decides the scalars of each step and how many state arrays each weight carries.
+The update itself runs in a kernel (``kernels.fused.dense_optimizer_step``, over a layer's flat
+weights, gradients and state, right after its backward pass); this object only decides the
+scalars of each step and how many state arrays each weight carries.
 """
 
 import numpy as np

@@ -77,6 +77,7 @@ class SparseLayer:
         self.bias_grad = np.zeros_like(self.bias)
         self.bias_state = optimizer.new_state(self.n_out, self.dtype)
         self._partial = None  # forward scratch of the streaming path, kept across updates
+        self._grad = None  # weight gradients of the backward pass, kept across steps
         self.set_topology(keys, values, optimizer.new_state(len(keys), self.dtype),
                           owns_values)
 
@@ -185,6 +186,12 @@ class SparseLayer:
         products.spmm_forward(*self.mirror(), self.data, self.bias, XT, get_num_threads(),
                               out, relu)
 
+    def _weight_grad_buffer(self):
+        """The (nnz,) weight-gradient array of the backward pass, kept between steps."""
+        if self._grad is None or len(self._grad) < self.nnz:
+            self._grad = np.empty(self.nnz, dtype=self.dtype)
+        return self._grad[:self.nnz]
+
     def _scratch(self, batch):
         """The sparse-batch forward's per-task accumulators (tasks, batch, n_out), kept
         between calls."""
@@ -205,16 +212,19 @@ class SparseLayer:
         opt = self.optimizer
         m, v = self.optimizer.moments(self.state)
         need_dx = dXT is not None
+        grad = self._weight_grad_buffer()
         if isinstance(XT, SparseBatch):
             if need_dx:
                 raise ValueError("a sparse batch feeds the first layer, which needs no dXT")
-            sparse_input.backward_step_sparse_input(
-                self.indptr, self.indices, self.data, m, v, XT.indptr, XT.samples, XT.values,
-                GT, self.chunks, *opt.scalars(self.dtype))
+            sparse_input.backward_grads_sparse_input(
+                self.indptr, self.indices, XT.indptr, XT.samples, XT.values, GT, self.chunks,
+                grad)
+        elif need_dx:
+            fused.backward_grads(self.indptr, self.indices, self.data, XT, GT, dXT, relu_input,
+                                 self.chunks, grad)
         else:
-            fused.backward_step(self.indptr, self.indices, self.data, m, v, XT, GT,
-                                dXT if need_dx else XT, need_dx, relu_input, self.chunks,
-                                *opt.scalars(self.dtype))
+            products.sddmm(self.indptr, self.indices, XT, GT, self.chunks, grad)
+        fused.dense_optimizer_step(self.data, grad, m, v, *opt.scalars(self.dtype))
         np.sum(GT, axis=1, out=self.bias_grad)
         bm, bv = self.optimizer.moments(self.bias_state)
         fused.dense_optimizer_step(self.bias, self.bias_grad, bm, bv,
@@ -245,6 +255,8 @@ class SparseLayer:
         only while it is built)."""
         mirror = {} if self._mirror is None else {
             "block_ptr": self._mirror[0], "idx_in": self._mirror[2], "perm": self._mirror[3]}
+        if self._grad is not None:
+            mirror["weight_grad"] = self._grad
         return {"indptr": self.indptr, "indices": self.indices, "data": self.data, **mirror,
                 "bias": self.bias, "bias_grad": self.bias_grad, "chunks": self.chunks,
                 **self.optimizer.named_state(self.state, self.bias_state)}

@@ -14,7 +14,6 @@ import numpy as np
 from numba import njit, prange
 
 from . import FASTMATH as _FAST
-from .fused import _update
 
 
 @njit(cache=True)
@@ -80,25 +79,29 @@ def forward_sparse_input(indptr, indices, data, bias, b_indptr, b_samples, b_val
 
 
 @njit(parallel=True, fastmath=_FAST, cache=True)
-def backward_step_sparse_input(indptr, indices, data, m, v, b_indptr, b_samples, b_values, GT,
-                               chunks, opt, l2, b1, c1, b2, c2, step, ibc2, eps):
-    """The fused backward pass and optimizer step of a first layer on a sparse batch.
-
-    For every stored ``(i, j)``: the gradient ``sum_q values[q] * GT[j, samples[q]]`` over
-    input ``i``'s stored values, plus ``l2 * W[i, j]``, then the update of ``data``, ``m``,
-    ``v`` in place (see :func:`sparsefs.nn.kernels.fused.backward_step`). No input gradient:
-    a first layer needs none.
+def backward_grads_sparse_input(indptr, indices, b_indptr, b_samples, b_values, GT, chunks,
+                                grad):
+    """The weight gradients of a first layer on a sparse batch: for every stored ``(i, j)``,
+    ``grad[p] = sum_q values[q] * GT[j, samples[q]]`` over input ``i``'s stored values (0 for
+    an input the batch does not hold). ``grad`` (nnz,) in the canonical order, no L2 term;
+    the optimizer step over the flat arrays follows
+    (:func:`sparsefs.nn.kernels.fused.dense_optimizer_step`: Adam and coupled L2 move every
+    stored weight, also those whose gradient is zero). No input gradient: a first layer
+    needs none.
     """
     for c in prange(chunks.shape[0] - 1):
         for i in range(chunks[c], chunks[c + 1]):
             q0, q1 = b_indptr[i], b_indptr[i + 1]
-            for p in range(indptr[i], indptr[i + 1]):
+            p0, p1 = indptr[i], indptr[i + 1]
+            if q0 == q1:
+                grad[p0:p1] = 0
+                continue
+            for p in range(p0, p1):
                 g_row = GT[indices[p]]
-                w = data[p]
-                g = w - w
+                g = g_row[0] - g_row[0]
                 for q in range(q0, q1):
                     g += b_values[q] * g_row[b_samples[q]]
-                _update(data, m, v, p, w, g + l2 * w, opt, b1, c1, b2, c2, step, ibc2, eps)
+                grad[p] = g
 
 
 @njit(parallel=True, cache=True)
