@@ -110,3 +110,29 @@ def test_prediction_on_a_wide_csr_takes_full_batches_and_matches_small_ones(monk
     P = net.predict_proba(X)
     assert calls == [1024, 1024, 52]
     np.testing.assert_allclose(P, net.predict_proba(X, batch=7), rtol=1e-12)
+
+
+def test_blocked_transposition_of_sorted_rows_equals_the_one_pass_form():
+    # Wider than one feature block, so rows resume across blocks; an unsorted copy of the
+    # same matrix takes the one-pass path, and both must give scipy's transposed rows.
+    from sparsefs.nn.kernels.sparse_input import FEATURE_BLOCK
+
+    d = 2 * FEATURE_BLOCK + 1234
+    X = _csr(30, d, 0.002, 11)
+    X.sort_indices()
+    shuffled = X.copy()
+    for r in range(shuffled.shape[0]):
+        lo, hi = shuffled.indptr[r], shuffled.indptr[r + 1]
+        order = np.random.default_rng(r).permutation(hi - lo)
+        shuffled.indices[lo:hi] = shuffled.indices[lo:hi][order]
+        shuffled.data[lo:hi] = shuffled.data[lo:hi][order]
+    shuffled.has_sorted_indices = False
+    rows = np.array([3, 29, 0, 3, 17], dtype=np.int64)
+    inv_scale = np.random.default_rng(2).uniform(0.5, 2.0, d)
+    blocked = SparseBatch(d, np.float64).fill(X, rows, inv_scale)
+    one_pass = SparseBatch(d, np.float64).fill(shuffled, rows, inv_scale)
+    reference = X[rows].multiply(inv_scale).toarray().T
+    np.testing.assert_array_equal(blocked.toarray(), reference)
+    np.testing.assert_array_equal(one_pass.toarray(), reference)
+    np.testing.assert_array_equal(blocked.indptr, one_pass.indptr)
+    np.testing.assert_array_equal(blocked.samples[:blocked.nnz], one_pass.samples[:one_pass.nnz])

@@ -46,7 +46,7 @@ class SparseBatch:
         scale = inv_scale if scaled else np.ones(1)
         self.nnz = sparse_input.feature_major_batch(X.indptr, X.indices, X.data, rows, scale,
                                                     scaled, self.d, self.indptr, self.samples,
-                                                    self.values)
+                                                    self.values, bool(X.has_sorted_indices))
         self.shape = (self.d, len(rows))
         return self
 

@@ -15,14 +15,28 @@ from numba import njit, prange
 
 from . import FASTMATH as _FAST
 
+#: Features per block of the sorted-row transposition: the block's counters (128 KiB of
+#: int64) and its stretch of the output stay in L2 while every row of the batch visits them.
+FEATURE_BLOCK = 16384
+
 
 @njit(cache=True)
 def feature_major_batch(indptr, indices, data, rows, inv_scale, scaled, d, b_indptr, b_samples,
-                        b_values):
+                        b_values, sorted_rows):
     """Fill ``b_indptr``, ``b_samples``, ``b_values`` with the rows ``rows`` of a CSR X,
     transposed (a counting sort by feature); values times ``inv_scale`` of their feature in
     float64 when ``scaled``. Returns the number of stored values. Within a feature, samples
-    come in increasing batch position."""
+    come in increasing batch position.
+
+    With ``sorted_rows`` (every row's column indices increasing, as the engine's CSR inputs
+    are) the features are taken ``FEATURE_BLOCK`` at a time, each row resuming where it left
+    off: the counts and writes of a block land in L2 instead of all over a (d + 1,) array
+    (1,000,000 features, 64 rows of 10,000 values: 55 -> 10 ms). Otherwise in one pass over
+    all features, which needs no order.
+    """
+    if sorted_rows:
+        return _feature_major_blocked(indptr, indices, data, rows, inv_scale, scaled, d,
+                                      b_indptr, b_samples, b_values)
     b_indptr[:] = 0
     for k in range(rows.shape[0]):
         r = rows[k]
@@ -44,6 +58,45 @@ def feature_major_batch(indptr, indices, data, rows, inv_scale, scaled, d, b_ind
     for i in range(d, 0, -1):
         b_indptr[i] = b_indptr[i - 1]
     b_indptr[0] = 0
+    return b_indptr[d]
+
+
+@njit(cache=True)
+def _feature_major_blocked(indptr, indices, data, rows, inv_scale, scaled, d, b_indptr,
+                           b_samples, b_values):
+    """:func:`feature_major_batch` for rows with increasing column indices, block by block
+    of features (the same arrays, the same order)."""
+    n = rows.shape[0]
+    cursor = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        cursor[k] = indptr[rows[k]]
+    b_indptr[0] = 0
+    for f0 in range(0, d, FEATURE_BLOCK):
+        f1 = min(f0 + FEATURE_BLOCK, d)
+        start = b_indptr[f0]
+        b_indptr[f0 + 1:f1 + 1] = 0
+        for k in range(n):
+            p, end = cursor[k], indptr[rows[k] + 1]
+            while p < end and indices[p] < f1:
+                b_indptr[indices[p] + 1] += 1
+                p += 1
+        for i in range(f0, f1):
+            b_indptr[i + 1] += b_indptr[i]
+        # As in the one-pass form: b_indptr[i] serves as feature i's cursor, then one shift
+        # within the block restores the starts (b_indptr[f1], the block's end, is untouched).
+        for k in range(n):
+            p, end = cursor[k], indptr[rows[k] + 1]
+            while p < end and indices[p] < f1:
+                i = indices[p]
+                q = b_indptr[i]
+                b_indptr[i] = q + 1
+                b_samples[q] = k
+                b_values[q] = np.float64(data[p]) * inv_scale[i] if scaled else data[p]
+                p += 1
+            cursor[k] = p
+        for i in range(f1 - 1, f0, -1):
+            b_indptr[i] = b_indptr[i - 1]
+        b_indptr[f0] = start
     return b_indptr[d]
 
 
