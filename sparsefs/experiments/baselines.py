@@ -16,7 +16,7 @@ from .. import __version__
 from .._config import BASELINES, LASSO_CV_CS, LASSO_CV_FOLDS
 from ..errors import InputError
 from ..nn.accounting import peak_rss_bytes
-from .evaluate import accuracy_sweep, svc_accuracy
+from .evaluate import accuracy_sweep, evaluated_rows, svc_accuracy
 from .records import RunRecord
 
 # liblinear's iteration cap for the L1 fit; an unconverged fit still orders the features
@@ -163,7 +163,8 @@ def baseline_record(name, dataset, X_train, X_test, seed=0, k=None, k_sweep=(), 
         sparsefs_version=__version__, kind="baseline", dataset=dataset.name, method=name,
         metric="score", k=k, seed=int(seed), n_train=int(X_train.shape[0]),
         n_test=int(X_test.shape[0]), n_features=int(dataset.n_features),
-        n_classes=int(dataset.n_classes), ranking=ranking.tolist(),
+        n_classes=int(dataset.n_classes), eval_train_rows=evaluated_rows(X_train.shape[0]),
+        ranking=ranking.tolist(),
         rankings={"score": ranking.tolist()},
         accuracy={"score": svc_accuracy(X_train, y_tr, X_test, y_te, ranking[:k])},
         sweep={"score": accuracy_sweep(X_train, y_tr, X_test, y_te, ranking, k_sweep)},

@@ -15,7 +15,7 @@ from .._selector import SparseFeatureSelector, rank_features
 from .._threading import thread_map
 from ..data.scaling import fit_scale
 from ..nn import accounting
-from .evaluate import downstream_scorer
+from .evaluate import downstream_scorer, evaluated_rows, evaluation_svc
 from .records import RunRecord
 
 
@@ -74,9 +74,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
     # one its ``variants`` validation numbers make (the regression default stays 5-NN).
     chooser = None
     if C.uses_validation_choice(importance) and task != "regression":
-        from sklearn.svm import SVC
-
-        chooser = SVC()
+        chooser = evaluation_svc()
     sel = SparseFeatureSelector(
         n_features_to_select=k, method=method, density=density, metric=metric,
         hidden_layer_sizes=tuple(hidden), max_iter=epochs,
@@ -100,7 +98,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         ranking=rankings[metric].tolist(), rankings={m: r.tolist() for m, r in rankings.items()},
         scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS},
         accuracy=None if regression else scores, r2=scores if regression else None,
-        learning_task=task,
+        learning_task=task, eval_train_rows=evaluated_rows(X_tr.shape[0]),
         variants=score_all_variants(sel, X_tr, y_tr, X_te, y_te, k, score)
         if score_variants else None,
         windows={"chosen": sel.importance_, "scores": sel.window_scores_}

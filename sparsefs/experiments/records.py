@@ -29,8 +29,10 @@ class RunRecord:
     ``stability`` (Nogueira's estimate, its CI and variance), ``selection_frequency`` and
     ``mean_rank`` (per feature). ``variants[variant][metric]`` holds the SVC
     accuracy of that importance variant's top K on the validation rows ("val") and on the
-    test split ("test"). With importance "validated", ``windows`` holds the variant chosen per
-    metric ("chosen") and the validation score of every variant ("scores").
+    test split ("test"). ``eval_train_rows``, set only where the training part has more rows,
+    is how many of them each downstream model was fitted on (``EVAL_TRAIN_ROWS``). With
+    importance "validated", ``windows`` holds the variant chosen per metric ("chosen") and the
+    validation score of every variant ("scores").
     """
 
     dataset: str
@@ -59,6 +61,7 @@ class RunRecord:
     accuracy: dict | None = None
     r2: dict | None = None
     learning_task: str | None = None
+    eval_train_rows: int | None = None
     importance: str | None = None
     learning_rate: float | None = None
     softmax_axis: str | None = None
