@@ -233,3 +233,21 @@ def test_both_layers_satisfy_the_layer_interface():
     # The check is real: an object missing part of the interface is not a Layer.
     assert not isinstance(object(), Layer)
     assert not isinstance(sparse.to_scipy(), Layer)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standardizer_statistics_are_numpys_bit_for_bit(dtype):
+    """The column statistics kernel sums each column row by row in float64, as numpy's
+    mean/std over axis 0 of a float64 copy do: equal to the last bit, for a width that is not
+    a multiple of the kernel's column block and columns of very different scales."""
+    from sparsefs.data.scaling import Standardizer
+
+    rng = np.random.default_rng(3)
+    X = (rng.standard_normal((301, 1000 + 37)) * rng.uniform(1e-3, 1e3, 1037) + 5).astype(dtype)
+    X[:, 7] = 2.5  # a constant column keeps scale 1
+    fitted = Standardizer().fit(X)
+    reference = X.astype(np.float64)
+    np.testing.assert_array_equal(fitted.mean_, reference.mean(axis=0))
+    std = reference.std(axis=0)
+    np.testing.assert_array_equal(fitted.scale_, np.where(std > 0, std, 1.0))
+    assert fitted.scale_[7] == 1.0

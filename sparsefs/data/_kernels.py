@@ -16,25 +16,33 @@ _COLUMN_BLOCK = 64
 
 @njit(parallel=True, cache=True)
 def column_mean_std(X, mean, std):
-    """``mean[j]``, ``std[j]`` (float64, population) of every column of X (n, d), any float."""
+    """``mean[j]``, ``std[j]`` (float64, population) of every column of X (n, d), any float.
+
+    A task's sums live in local arrays of ``_COLUMN_BLOCK`` values, which the compiler keeps
+    apart from X and vectorizes across the columns (each column still summed row by row):
+    1,000 x 20,000 float32 55 -> 15 ms, bit for bit the same as summing into ``mean`` and
+    ``std`` directly, which it could not prove free of aliasing.
+    """
     n, d = X.shape
     for blk in prange((d + _COLUMN_BLOCK - 1) // _COLUMN_BLOCK):
         j0 = blk * _COLUMN_BLOCK
-        j1 = min(d, j0 + _COLUMN_BLOCK)
-        for j in range(j0, j1):
-            mean[j] = 0.0
-            std[j] = 0.0
+        w = min(d, j0 + _COLUMN_BLOCK) - j0
+        total = np.zeros(_COLUMN_BLOCK)
         for i in range(n):
-            for j in range(j0, j1):
-                mean[j] += np.float64(X[i, j])
-        for j in range(j0, j1):
-            mean[j] /= n
+            row = X[i, j0:j0 + w]
+            for j in range(w):
+                total[j] += np.float64(row[j])
+        for j in range(w):
+            total[j] /= n
+        squares = np.zeros(_COLUMN_BLOCK)
         for i in range(n):
-            for j in range(j0, j1):
-                t = np.float64(X[i, j]) - mean[j]
-                std[j] += t * t
-        for j in range(j0, j1):
-            std[j] = np.sqrt(std[j] / n)
+            row = X[i, j0:j0 + w]
+            for j in range(w):
+                t = np.float64(row[j]) - total[j]
+                squares[j] += t * t
+        for j in range(w):
+            mean[j0 + j] = total[j]
+            std[j0 + j] = np.sqrt(squares[j] / n)
 
 
 @njit(parallel=True, cache=True)
