@@ -345,3 +345,16 @@ def test_guided_section_without_the_guided_rule_compares_set_and_guided_prune(tm
     only_set = tmp_path / "only_set"
     _fake_run(only_set, "set", 0.2, 1e-2, 0, 0.5, 0.8, 0.8)
     assert guided_section(make_cells(load_runs(only_set)), ["toy"]) == []
+
+
+def test_a_rerun_plans_only_the_grid_it_asks_for_and_the_manifest_keeps_the_union(tmp_path):
+    data = _synthetic(tmp_path / "toy.npz", d=8)
+    out = tmp_path / "study"
+    first = _study([data], ("dense",), (), (1e-4,), "0-1", out, epochs=1)
+    assert len(first["computed"]) == 2
+    second = _study([data], ("dense",), (), (1e-4,), "2", out, epochs=1)
+    # Only seed 2 is this run's work; seeds 0-1 are neither rerun nor listed as skipped.
+    assert second["total"] == 1 and second["computed"] == ["toy/dense_l2-0.0001_s2.json"]
+    assert second["skipped"] == []
+    manifest = json.loads((out / "study.json").read_text())
+    assert manifest["grid"]["seeds"] == [0, 1, 2]

@@ -356,7 +356,10 @@ def _resolve_datasets(datasets, data_dir):
 
 def _update_manifest(out, settings, grid):
     """Write study.json: the settings (which must match an existing study's) and the union of
-    this grid with the grids the folder already holds."""
+    this grid with the grids the folder already holds. ``grid`` itself is left as asked: a
+    run plans only its own grid, so asking an existing folder for seeds 0-1 runs seeds 0-1,
+    not every seed an earlier command asked for."""
+    grid = {key: list(values) for key, values in grid.items()}
     path = out / MANIFEST
     if path.exists():
         try:
