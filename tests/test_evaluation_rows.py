@@ -98,3 +98,11 @@ def test_a_protocol_run_on_more_rows_than_the_limit_fits_every_svc_on_the_subsam
     monkeypatch.setattr(evaluate, "EVAL_TRAIN_ROWS", 10_000)
     assert "eval_train_rows" not in run_job(data, method="set", density=0.2, epochs=1,
                                             hidden=(16,), seed=0).to_dict()
+
+
+def test_more_classes_than_their_share_still_gives_limit_rows_with_every_class():
+    y = np.concatenate([np.zeros(900, dtype=int), np.arange(1, 101)])  # 100 singleton classes
+    rows = evaluation_rows(y, limit=150)
+    assert len(rows) == 150 and len(np.unique(rows)) == 150
+    assert set(np.unique(y[rows])) == set(range(101))  # every class keeps its row
+    assert np.sum(y[rows] == 0) == 50

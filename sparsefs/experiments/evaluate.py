@@ -43,11 +43,14 @@ def evaluation_rows(y, limit=None, stratify=True, seed=0):
     short = limit - int(quota.sum())
     if short > 0:  # the largest fractional parts take the rows rounding left over
         quota[np.argsort(-(exact - np.floor(exact)), kind="stable")[:short]] += 1
+    while short < 0:  # rare classes raised to one row: the largest classes give them up
+        quota[np.argmax(quota)] -= 1
+        short += 1
     order = np.argsort(codes, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)])
     rows = [rng.permutation(order[starts[c]:starts[c + 1]])[:quota[c]]
             for c in range(len(counts))]
-    return np.sort(np.concatenate(rows))[:limit]
+    return np.sort(np.concatenate(rows))
 
 
 def evaluated_rows(n_train):
