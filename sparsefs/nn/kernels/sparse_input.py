@@ -31,7 +31,7 @@ def feature_major_batch(indptr, indices, data, rows, inv_scale, scaled, d, b_ind
     With ``sorted_rows`` (every row's column indices increasing, as the engine's CSR inputs
     are) the features are taken ``FEATURE_BLOCK`` at a time, each row resuming where it left
     off: the counts and writes of a block land in L2 instead of all over a (d + 1,) array
-    (1,000,000 features, 64 rows of 10,000 values: 55 -> 10 ms). Otherwise in one pass over
+    (1,000,000 features, 64 rows of 10,000 values: 31 -> 8 ms). Otherwise in one pass over
     all features, which needs no order.
     """
     if sorted_rows:
