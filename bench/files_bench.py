@@ -10,7 +10,7 @@ warmed once before anything is measured):
   VmRSS just before through ``/proc/self/clear_refs``; both readers first read a tiny CSV,
   so module and JIT loading are not counted), next to the float32 table's size.
 - **select**: ``sparsefs select genes.csv --target diagnosis --k 100 --epochs 5 -o top.csv``
-  as a command (wall time and the child's peak RSS from ``wait4``), next to the fit alone
+  as a command (wall time and its peak RSS, :mod:`bench.command_peak`), next to the fit alone
   (``SparseFeatureSelector.fit`` on the same table in memory, the command's settings, timed
   in a child after it has read the table); the written CSV is checked against the input
   (its columns are the ranking's top 100 with their header names, every row with its label)
@@ -32,7 +32,8 @@ import subprocess
 import sys
 import time
 
-from .machine import CpuMonitor, reset_peak, wait_quiet
+from . import command_peak
+from .machine import reset_peak, wait_quiet
 from .training_bench import ROOT, clean_env
 from .wide_files import GENES, TEXT, make_genes_csv, make_text_svm, text_planted
 
@@ -130,35 +131,9 @@ def _python_child(spec, timeout=1800):
 
 
 def run_command(args, cwd, timeout=3600):
-    """Run a command as a user would (the checkout's ``sparsefs``, a clean environment):
-    wall seconds, the child's peak RSS (``wait4``), exit code and output."""
-    env = clean_env()
-    mon = CpuMonitor().start()
-    t0 = time.perf_counter()
-    with open(os.path.join(cwd, ".out.txt"), "w+") as out, \
-            open(os.path.join(cwd, ".err.txt"), "w+") as err:
-        p = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err)
-        deadline = time.time() + timeout
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.time() > deadline:
-                p.kill()
-                pid, status, usage = os.wait4(p.pid, 0)
-                break
-            time.sleep(0.05)
-        wall = time.perf_counter() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    return {"command": " ".join(os.path.basename(a) if i == 0 else a
-                                for i, a in enumerate(args)),
-            "seconds": wall, "peak_rss": usage.ru_maxrss * 1024, "returncode": p.returncode,
-            "stdout_tail": stdout.strip().splitlines()[-12:],
-            "stderr_tail": stderr.strip().splitlines()[-3:],
-            "others_cores": mon.stop()["others_cores"]}
+    """Run a command as a user would (the checkout's ``sparsefs``, a clean environment) from
+    a small launcher, so its peak RSS is its own (:mod:`bench.command_peak`)."""
+    return command_peak.run_command(args, cwd, clean_env(), timeout=timeout)
 
 
 def _sparsefs():
@@ -369,8 +344,8 @@ def section(f):
         rows.append([x["command"].replace(os.path.dirname(t.get("path", "")) + "/", ""),
                      f"{x['seconds']:.1f}", f"{x['peak_rss'] / MIB:.0f}", x["returncode"],
                      _fmt(x.get("others_cores"), "{:.1f}")])
-    out += ["**Commands as a user runs them** (wall time of the process, its peak RSS from "
-            "`wait4`, warm Numba cache):", "",
+    out += ["**Commands as a user runs them** (wall time of the process, its own peak RSS "
+            "measured from a small launcher, warm Numba cache):", "",
             markdown_table(["Command", "Wall s", "Peak RSS MiB", "Exit", "Others' cores"],
                            rows), ""]
     check = s.get("output_check")

@@ -89,3 +89,19 @@ def test_files_targets_not_run_and_report_section(bench):
     results["files"]["genes"]["path"] = "/x/genes.csv"
     text = bench.files_bench.section(results["files"])
     assert "The reader alone" in text and "Commands as a user runs them" in text
+
+
+def test_command_peak_is_the_commands_own_not_its_parents(bench, tmp_path):
+    """A command started from a large process must not report that process's resident size
+    (``ru_maxrss`` carries the parent's pages over fork and exec)."""
+    import sys
+
+    import bench.command_peak
+
+    ballast = np.ones(400 * MIB // 8)  # the parent holds 400 MiB while the command runs
+    code = "import numpy as np; a = np.ones(60 * 2**20 // 8); a += 1"
+    out = bench.command_peak.run_command([sys.executable, "-c", code], str(tmp_path),
+                                         dict(os.environ))
+    assert ballast[-1] == 1.0 and out["returncode"] == 0
+    assert 60 * MIB <= out["peak_rss"] < 250 * MIB
+    assert out["launcher_hwm"] < 60 * MIB
