@@ -138,7 +138,7 @@ def run_command(args, cwd, timeout=3600):
 
 def _sparsefs():
     exe = os.path.join(os.path.dirname(sys.executable), "sparsefs")
-    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "sparsefs.cli"]
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "sparsefs"]
 
 
 # ---- the suite -------------------------------------------------------------------------------

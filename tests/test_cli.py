@@ -195,6 +195,9 @@ def test_console_entry_point_and_shim_agree():
     res = subprocess.run([sys.executable, str(REPO / "cli.py"), "--version"],
                          capture_output=True, text=True, check=True)
     assert "sparsefs" in res.stdout
+    as_module = subprocess.run([sys.executable, "-m", "sparsefs", "--version"],
+                               capture_output=True, text=True, check=True)
+    assert as_module.stdout == res.stdout
 
 
 @pytest.mark.slow
