@@ -1,0 +1,75 @@
+"""A study with one method's runs swapped for another folder's: the report's guided section
+(FLOPs against SET, equal accuracy, mean ranks among every column, validation means) for both.
+
+A changed rule (for example input pruning's pace) is run into a folder of its own, under the
+same method name; this puts its runs in place of the main study's runs of that method, on the
+data sets and seeds both hold, and prints the report's "Attribution-guided topology" section for
+the study as it is and with the swap, both read under ``--importance`` (the report's re-read).
+
+    python bench/swap_rule.py bench/results/study bench/results/study_prune_rate \\
+        --method guided-prune --out bench/results/study_prune_rate/compare.md
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sparsefs.data.writers import write_text_atomic  # noqa: E402
+from sparsefs.experiments.guided_section import guided_section  # noqa: E402
+from sparsefs.experiments.report import load_runs, make_cells  # noqa: E402
+from sparsefs.experiments.variants import reread_accuracy  # noqa: E402
+
+
+def swapped(main_runs, new_runs, method):
+    """(kept main runs, swapped runs): on the data sets whose ``method`` runs the new folder
+    holds for every seed the main study has, the main runs of ``method`` are replaced."""
+    have = {}
+    for r in new_runs:
+        if r.method == method:
+            have.setdefault(r.dataset, set()).add(r.seed)
+    want = {}
+    for r in main_runs:
+        if r.method == method:
+            want.setdefault(r.dataset, set()).add(r.seed)
+    full = sorted(d for d in want if want[d] <= have.get(d, set()))
+    kept = [r for r in main_runs if r.dataset in full]
+    swap = [r for r in kept if r.method != method] + [
+        r for r in new_runs
+        if r.method == method and r.dataset in full and r.seed in want[r.dataset]]
+    return kept, swap, full
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("main")
+    p.add_argument("new")
+    p.add_argument("--method", default="guided-prune")
+    p.add_argument("--importance", default="auto")
+    p.add_argument("--out", default=None)
+    args = p.parse_args(argv)
+    read = (lambda runs: [reread_accuracy(r, args.importance) for r in runs]) \
+        if args.importance else (lambda runs: runs)
+    kept, swap, full = swapped(read(load_runs(args.main)), read(load_runs(args.new)),
+                               args.method)
+    if not full:
+        print(f"no data set has {args.method} runs for every seed in both folders")
+        return 1
+    command = "python bench/swap_rule.py " + " ".join(argv or sys.argv[1:])
+    na, nb = os.path.basename(args.main.rstrip("/")), os.path.basename(args.new.rstrip("/"))
+    md = [f"# {args.method}: {na} as it is, and with {nb}'s runs", "", f"Command: `{command}`",
+          "", f"{len(full)} data sets where {nb} holds every seed of {na}: {', '.join(full)}.",
+          "", f"## {na} as it is", ""]
+    md += guided_section(make_cells(kept), full)[2:]
+    md += ["", f"## {args.method} runs from {nb}", ""]
+    md += guided_section(make_cells(swap), full)[2:]
+    text = "\n".join(md)
+    if args.out:
+        write_text_atomic(args.out, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
