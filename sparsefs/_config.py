@@ -68,11 +68,13 @@ PATIENCE = 50
 GUIDED_DECAY = 0.9
 GUIDED_FLOOR = 0.2
 #: Input pruning ("guided-prune"): each epoch the bottom PRUNE_FRACTION of the active inputs
-#: by running attribution get a strike; PRUNE_PATIENCE strikes in a row prune an input. The
+#: by running attribution get a strike; PRUNE_PATIENCE strikes in a row make an input due,
+#: and at most PRUNE_RATE of the active inputs (lowest first) are pruned in one epoch. The
 #: floor is PRUNE_FLOOR_PER_K x the K to select, and never below PRUNE_MIN_INPUTS.
-PRUNE_FRACTION = 0.2
+PRUNE_FRACTION = 0.5
 PRUNE_PATIENCE = 3
-PRUNE_FLOOR_PER_K = 5
+PRUNE_RATE = 0.2
+PRUNE_FLOOR_PER_K = 2
 PRUNE_MIN_INPUTS = 100
 VALIDATION_FRACTION = 0.2
 N_FEATURES_TO_SELECT = 100

@@ -50,7 +50,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Dynamic sparse training rule, or the dense baseline. "guided": SET whose first layer
         regrows at inputs drawn by running attribution (attribution on every mini-batch);
         "guided-prune" also removes inputs whose running attribution stays low, keeping at
-        least max(100, 5 K) (README "Attribution-guided topology").
+        least max(100, 2 K) (README "Attribution-guided topology").
     density : float in (0, 1], default=0.2
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"

@@ -36,6 +36,36 @@ def test_strikes_need_patience_consecutive_epochs_and_respect_the_floor():
     np.testing.assert_array_equal(np.flatnonzero(pruning.active), np.arange(8, 20))
 
 
+def test_a_wide_bottom_prunes_at_the_rate_every_epoch_down_to_the_floor():
+    d, floor = 1000, 40
+    pruning = InputPruning(d, fraction=0.5, patience=3, min_inputs=floor, rate=0.2)
+    running = np.arange(d, dtype=float)  # a fixed order: input i ranks i-th from the bottom
+    counts = []
+    for _ in range(25):
+        due = pruning.due(running)
+        if len(due):  # the lowest running attribution goes first
+            np.testing.assert_array_equal(due, np.flatnonzero(pruning.active)[:len(due)])
+        pruning.active[due] = False
+        counts.append(pruning.n_active)
+    assert counts[:2] == [d, d]  # nothing before the third strike
+    # then a fifth of the active inputs an epoch (the rest of the bottom half stays due)
+    expect, n = [], d
+    for _ in range(len(counts) - 2):
+        n = max(floor, n - max(1, int(np.floor(0.2 * n))))
+        expect.append(n)
+    assert counts[2:] == expect and counts[-1] == floor
+    np.testing.assert_array_equal(np.flatnonzero(pruning.active), np.arange(d - floor, d))
+
+
+def test_rate_one_prunes_every_due_input_at_once():
+    pruning = InputPruning(100, fraction=0.3, patience=2, min_inputs=10, rate=1.0)
+    running = np.arange(100, dtype=float)
+    assert len(pruning.due(running)) == 0
+    np.testing.assert_array_equal(pruning.due(running), np.arange(30))
+    with pytest.raises(ValueError, match="rate"):
+        InputPruning(10, rate=0.0)
+
+
 def test_pruned_inputs_lose_their_weights_are_never_regrown_and_are_not_gathered():
     rng = np.random.default_rng(3)
     d = 60
@@ -50,7 +80,8 @@ def test_pruned_inputs_lose_their_weights_are_never_regrown_and_are_not_gathered
         rule.end_epoch(net, epoch)
     pruning = rule.grow.pruning
     pruned = np.flatnonzero(~pruning.active)
-    assert len(pruned) == int(0.2 * d)  # the bottom fifth, after the third strike
+    # the bottom half is due after the third strike; a fifth of the active inputs go at once
+    assert len(pruned) == int(0.2 * d)
     lowest = [i for i in range(d) if i not in strong][: len(pruned)]
     np.testing.assert_array_equal(pruned, lowest)  # the lowest running attribution
     degree = np.diff(first.indptr)
