@@ -52,10 +52,8 @@ def launch(record, timeout, args):
     ``{"seconds", "peak_rss", "returncode", "launcher_hwm"}`` to ``record``."""
     t0 = time.perf_counter()
     p = subprocess.Popen(args)
-    try:
-        _, status, usage = os.wait4(p.pid, 0) if timeout <= 0 else _wait(p, timeout)
-    finally:
-        wall = time.perf_counter() - t0
+    _, status, usage = os.wait4(p.pid, 0) if timeout <= 0 else _wait(p, timeout)
+    wall = time.perf_counter() - t0
     with open("/proc/self/status") as f:
         hwm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM"))
     with open(record, "w") as f:

@@ -22,17 +22,19 @@ from sparsefs.experiments.report import load_runs, make_cells  # noqa: E402
 from sparsefs.experiments.variants import reread_accuracy  # noqa: E402
 
 
+def _seeds(runs, method):
+    """{data set: set of seeds} of the runs of ``method``."""
+    out = {}
+    for r in runs:
+        if r.method == method:
+            out.setdefault(r.dataset, set()).add(r.seed)
+    return out
+
+
 def swapped(main_runs, new_runs, method):
     """(kept main runs, swapped runs): on the data sets whose ``method`` runs the new folder
     holds for every seed the main study has, the main runs of ``method`` are replaced."""
-    have = {}
-    for r in new_runs:
-        if r.method == method:
-            have.setdefault(r.dataset, set()).add(r.seed)
-    want = {}
-    for r in main_runs:
-        if r.method == method:
-            want.setdefault(r.dataset, set()).add(r.seed)
+    have, want = _seeds(new_runs, method), _seeds(main_runs, method)
     full = sorted(d for d in want if want[d] <= have.get(d, set()))
     kept = [r for r in main_runs if r.dataset in full]
     swap = [r for r in kept if r.method != method] + [
