@@ -108,9 +108,12 @@ def uses_validation_choice(importance):
     return "validated" in (resolve_importance(importance, m) for m in METRICS)
 
 
-def prune_floor(k, n_features):
-    """Fewest inputs "guided-prune" leaves active: PRUNE_FLOOR_PER_K x K (K unknown, as for
-    "auto": a tenth of the features), at least PRUNE_MIN_INPUTS, at most every feature."""
+def prune_floor(k, n_features, floor=None):
+    """Fewest inputs "guided-prune" leaves active: ``floor`` when given, else PRUNE_FLOOR_PER_K
+    x K (K unknown, as for "auto": a tenth of the features) and at least PRUNE_MIN_INPUTS; at
+    most every feature."""
+    if floor is not None:
+        return int(min(n_features, max(1, floor)))
     want = PRUNE_FLOOR_PER_K * k if k else n_features // 10
     return int(min(n_features, max(PRUNE_MIN_INPUTS, want)))
 

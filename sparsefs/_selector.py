@@ -50,7 +50,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Dynamic sparse training rule, or the dense baseline. "guided": SET whose first layer
         regrows at inputs drawn by running attribution (attribution on every mini-batch);
         "guided-prune" also removes inputs whose running attribution stays low, keeping at
-        least max(100, 2 K) (README "Attribution-guided topology").
+        least ``prune_floor`` (README "Attribution-guided topology").
     density : float in (0, 1], default=0.2
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength"}, default="attr"
@@ -111,6 +111,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     k_estimator : estimator or None, default=None
         With "auto" K or "validated" importance: the model that scores each K or window
         (``fit``/``score``); None is a scaled 5-nearest-neighbours classifier or regressor.
+    prune_floor : int or None, default=None
+        With "guided-prune": the fewest inputs pruning leaves active (at most every feature).
+        None is max(100, 2 K), or a tenth of the features with "auto" K. Set it to at least
+        twice the largest K you will read from ``feature_order_``: beyond the inputs kept
+        the order is no longer the trained network's choice.
     importance_history : bool, default=False
         Keep every epoch's importance in ``importance_history_``; refused (ValueError) when
         ``n_features * max_iter`` is above ``IMPORTANCE_HISTORY_LIMIT`` values.
@@ -196,7 +201,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                  validation_fraction=C.VALIDATION_FRACTION, standardize=True, attribution=True,
                  attribution_every=1, max_time=None, callback=None, dtype="float32",
                  softmax_axis="class", task="auto", importance_history=False, n_repeats=1,
-                 n_jobs=None, k_tol=0.01, k_estimator=None, random_state=None, verbose=0):
+                 prune_floor=None, n_jobs=None, k_tol=0.01, k_estimator=None, random_state=None,
+                 verbose=0):
         self.n_features_to_select = n_features_to_select
         self.method = method
         self.density = density
@@ -227,6 +233,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         self.task = task
         self.importance_history = importance_history
         self.n_repeats = n_repeats
+        self.prune_floor = prune_floor
         self.n_jobs = n_jobs
         self.k_tol = k_tol
         self.k_estimator = k_estimator
@@ -326,7 +333,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              attribution=self.attribution or self.metric == "attr",
                              keep_importance_history=self.importance_history,
                              attribution_every=self.attribution_every,
-                             prune_min_inputs=C.prune_floor(known_k, d))
+                             prune_min_inputs=C.prune_floor(known_k, d, self.prune_floor))
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)

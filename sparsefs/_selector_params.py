@@ -42,6 +42,7 @@ PARAMETER_CONSTRAINTS = {
     "softmax_axis": [StrOptions(set(SOFTMAX_AXES))],
     "task": [StrOptions(set(TASKS))],
     "importance_history": ["boolean"],
+    "prune_floor": [Interval(numbers.Integral, 1, None, closed="left"), None],
     "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
     "n_jobs": [numbers.Integral, None],
     "random_state": ["random_state"],

@@ -38,6 +38,9 @@ _csv = ",".join
 @click.option("--lr", type=POSITIVE, default=C.LEARNING_RATE, show_default=True)
 @click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
               show_default=True, help="'batch' replicates the published code's softmax.")
+@click.option("--prune-floor", default=None,
+              help="Guided-prune's floor of active inputs: a number, or 'sweep' for twice the "
+                   "largest K the study reads  [default: max(100, 2 K)]")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Study folder; a rerun skips finished runs.")
 @click.option("--jobs", type=POSITIVE_INT, default=1, show_default=True, help="Parallel runs.")
@@ -49,7 +52,7 @@ _csv = ",".join
 @config_option
 @fails_cleanly
 def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, importance, lr,
-          softmax_axis, out_dir, jobs, scheduler, data_dir, quiet):
+          softmax_axis, prune_floor, out_dir, jobs, scheduler, data_dir, quiet):
     """Run the paper's grid: data sets x methods x densities x L2 x seeds.
 
     Each run is written atomically to its own file under OUT/runs; a killed study restarted
@@ -84,7 +87,7 @@ def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, i
                      densities=parse_densities(densities), l2s=parse_floats(l2s),
                      seeds=parse_seeds(seeds), out_dir=out_dir, epochs=epochs, hidden=hidden,
                      importance=importance, learning_rate=lr, softmax_axis=softmax_axis,
-                     jobs=jobs, scheduler=scheduler, data_dir=data_dir,
+                     prune_floor=prune_floor, jobs=jobs, scheduler=scheduler, data_dir=data_dir,
                      baselines=tuple(b for b in baselines.split(",") if b))
     res = run_study(spec, progress=show)
     click.echo(f"{len(res['computed'])} computed, {len(res['skipped'])} skipped, "

@@ -23,7 +23,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
             epochs=C.EPOCHS, seed=0, l2=C.L2, batch_size=None, hidden=C.HIDDEN,
             update_every=C.UPDATE_EVERY, progress=None, max_time=None,
             importance=C.IMPORTANCE, learning_rate=C.LEARNING_RATE, softmax_axis="class",
-            score_variants=True, task="auto", importance_history=False, attribution_every=1):
+            score_variants=True, task="auto", importance_history=False, attribution_every=1,
+            prune_floor=None):
     """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC (SVR
     and R^2 for a regression target).
 
@@ -55,6 +56,9 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         when they are non-integer numbers (scikit-learn's ``type_of_target``).
     attribution_every : int
         Attribution on every k-th mini-batch only (1: every batch, the paper's schedule).
+    prune_floor : int, optional
+        Guided-prune's floor of active inputs (see ``SparseFeatureSelector``); max(100, 2 k)
+        by default.
     importance_history : bool
         Keep each epoch's importance in the record (``importance_history[metric]``, one list
         of d values per epoch); refused above ``IMPORTANCE_HISTORY_LIMIT`` values.
@@ -81,7 +85,7 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         batch_size=batch_size, l2=l2, update_every=update_every, importance=importance,
         learning_rate_init=learning_rate, softmax_axis=softmax_axis, standardize=False,
         max_time=max_time, task=task, importance_history=importance_history,
-        attribution_every=attribution_every, k_estimator=chooser,
+        attribution_every=attribution_every, prune_floor=prune_floor, k_estimator=chooser,
         callback=progress, random_state=seed)
     sel.fit(X_tr, y_tr)
     rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
@@ -94,6 +98,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         hidden=[int(h) for h in hidden], batch_size=batch_size, importance=importance,
         learning_rate=float(learning_rate), softmax_axis=softmax_axis,
         attribution_every=int(attribution_every) if attribution_every != 1 else None,
+        prune_floor=C.prune_floor(k, dataset.n_features, prune_floor)
+        if method == "guided-prune" else None,
         **_dataset_fields(dataset, task),
         ranking=rankings[metric].tolist(), rankings={m: r.tolist() for m, r in rankings.items()},
         scores={m: [float(v) for v in sel.scores_[m]] for m in METRICS},

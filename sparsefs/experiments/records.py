@@ -32,7 +32,8 @@ class RunRecord:
     test split ("test"). ``eval_train_rows``, set only where the training part has more rows,
     is how many of them each downstream model was fitted on (``EVAL_TRAIN_ROWS``). With
     importance "validated", ``windows`` holds the variant chosen per metric ("chosen") and the
-    validation score of every variant ("scores").
+    validation score of every variant ("scores"). ``prune_floor`` (guided-prune only) is the
+    fewest inputs input pruning left active.
     """
 
     dataset: str
@@ -66,6 +67,7 @@ class RunRecord:
     learning_rate: float | None = None
     softmax_axis: str | None = None
     attribution_every: int | None = None
+    prune_floor: int | None = None
     variants: dict | None = None
     windows: dict | None = None
     sweep: dict | None = None

@@ -171,6 +171,10 @@ class StudySpec:
         Features evaluated; each data set's paper K (100, madelon 20) by default.
     k_sweep : list of int
         Extra K values at which every ranking is scored (those <= n_features).
+    prune_floor : None, int or "sweep"
+        Guided-prune's floor of active inputs: None is the estimator's max(100, 2 K), "sweep"
+        twice the largest K the study reads (K or the sweep's), so every K read is a choice
+        the network made among at least twice as many inputs.
     out_dir : str or path
     jobs : int
         Local worker processes (joblib/loky), or Dask workers with ``scheduler="local"``.
@@ -200,6 +204,7 @@ class StudySpec:
     learning_rate: float = C.LEARNING_RATE
     softmax_axis: str = "class"
     k_sweep: tuple = C.K_SWEEP
+    prune_floor: object = None
     out_dir: object = "study"
     jobs: int = 1
     scheduler: str = None
@@ -222,7 +227,11 @@ class StudySpec:
                 # What "auto" means changed once (strength: all_epochs -> validated); a folder
                 # made under the other meaning then reports its settings as different.
                 **({"auto_importance": dict(C.AUTO_IMPORTANCE)}
-                   if self.importance == "auto" else {})}
+                   if self.importance == "auto" else {}),
+                # Only a study that asked for another floor records one, so folders made
+                # before the option keep matching their settings.
+                **({"prune_floor": _check_floor(self.prune_floor)}
+                   if self.prune_floor is not None else {})}
 
     def threads_per_task(self):
         if self.threads is not None:
@@ -352,6 +361,20 @@ def _resolve_datasets(datasets, data_dir):
     if not args:
         raise InputError("The study has no data set; name at least one.")
     return args
+
+
+def _check_floor(floor):
+    """``floor`` as a study stores it: a positive int or "sweep"; else an InputError."""
+    if floor == "sweep":
+        return floor
+    try:
+        value = int(floor)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1 or str(value) != str(floor).strip():
+        raise InputError(f"prune floor must be a positive whole number or 'sweep', got "
+                         f"{floor!r}; pass e.g. 400 or sweep.")
+    return value
 
 
 def _update_manifest(out, settings, grid):
