@@ -165,3 +165,19 @@ def test_guided_prune_uses_fewer_flops_than_set_and_is_reproducible(pruned_fit):
                                          s.result_.counters, s.network_.optimizer, 2)["total"]
     assert set_fit.result_.counters.train_samples == sel.result_.counters.train_samples
     assert flops(sel) < 0.8 * flops(set_fit)
+
+
+def test_prune_floor_parameter_sets_the_inputs_left_active():
+    X, y = _wide_problem()
+    kw = dict(method="guided-prune", density=0.2, hidden_layer_sizes=(64, 16), max_iter=16,
+              n_iter_no_change=16, random_state=0)
+
+    def fewest_active(sel):
+        """Inputs holding first-layer weights in the fitted (best epoch's) network."""
+        return int(np.count_nonzero(np.diff(sel.network_.layers[0].indptr)))
+    floor = SparseFeatureSelector(2, prune_floor=450, **kw).fit(X, y)
+    default = SparseFeatureSelector(2, **kw).fit(X, y)
+    assert fewest_active(floor) >= 450
+    assert fewest_active(default) < 450  # the default floor, max(100, 2 K) = 100, goes lower
+    with pytest.raises(ValueError, match="prune_floor"):
+        SparseFeatureSelector(2, prune_floor=0, **kw).fit(X, y)

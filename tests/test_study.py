@@ -358,3 +358,25 @@ def test_a_rerun_plans_only_the_grid_it_asks_for_and_the_manifest_keeps_the_unio
     assert second["skipped"] == []
     manifest = json.loads((out / "study.json").read_text())
     assert manifest["grid"]["seeds"] == [0, 1, 2]
+
+
+def test_prune_floor_sweep_keeps_twice_the_largest_k_read_and_is_recorded(tmp_path):
+    # d = 300 inputs; K 5 and a sweep to 150: the "sweep" floor is 2 x 150 = 300, every input,
+    # so nothing may be pruned, while the default floor max(100, 2 x 5) = 100 prunes.
+    data = _synthetic(tmp_path / "wide.npz", n=120, d=300)
+    kw = dict(epochs=8, hidden=(32,), k=5, k_sweep=(5, 150))
+    swept = _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "a",
+                   prune_floor="sweep", **kw)
+    default = _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "b", **kw)
+    assert swept["failed"] == [] and default["failed"] == []
+    (a,), (b,) = _records(tmp_path / "a").values(), _records(tmp_path / "b").values()
+    assert a["prune_floor"] == 300 and b["prune_floor"] == 100
+    assert json.loads((tmp_path / "a" / "study.json").read_text())["settings"][
+        "prune_floor"] == "sweep"
+    assert "prune_floor" not in json.loads((tmp_path / "b" / "study.json").read_text())[
+        "settings"]
+    assert a["history"]["nnz"][-1] == a["history"]["nnz"][0]  # nothing pruned
+    assert b["history"]["nnz"][-1] < b["history"]["nnz"][0]
+    with pytest.raises(InputError, match="prune floor"):
+        _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "c",
+               prune_floor="twice")
