@@ -213,3 +213,16 @@ def test_plot_draws_a_png_from_a_train_result(tmp_path):
     bad.write_text("{}")
     res = run("plot", str(bad))
     assert res.exit_code == 1 and "not a result" in res.output
+
+
+def test_prune_floor_option_reaches_guided_prune(tmp_path):
+    # madelon's 500 inputs, K 20: the default floor is 100; --prune-floor 450 must keep at least
+    # 450 inputs with first-layer weights, which the record's nnz history shows.
+    def train(*extra):
+        res = run("train", "--data", "madelon", "--method", "guided-prune", "--epochs", "8",
+                  "--hidden", "64,16", "--quiet", "--json", *extra)
+        assert res.exit_code == 0, res.output
+        return json.loads(res.output)
+    kept, default = train("--prune-floor", "450"), train()
+    assert kept["prune_floor"] == 450 and default["prune_floor"] == 100
+    assert kept["history"]["nnz"][-1] > default["history"]["nnz"][-1]

@@ -127,6 +127,9 @@ def training_options(func):
         click.option("--attribution-every", type=POSITIVE_INT, default=1, show_default=True,
                      help="Attribution on every k-th mini-batch only (cheaper with many "
                           "classes; 1 is the paper's)."),
+        click.option("--prune-floor", type=POSITIVE_INT, default=None,
+                     help="--method guided-prune: the fewest inputs pruning leaves active; at "
+                          "least twice the largest K you will read [default: max(100, 2 K)]."),
         click.option("--softmax-axis", type=click.Choice(("class", "batch")), default="class",
                      show_default=True,
                      help="'batch' reproduces the published code's batch-axis softmax (a bug; "

@@ -35,8 +35,8 @@ CSV, JSON, SVMLIGHT = (".csv",), (".json",), (".svm", ".svmlight", ".libsvm")
 @common
 @fails_cleanly
 def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs, l2, batch_size,
-           hidden, importance, lr, attribution_every, softmax_axis, data_dir, target, id_column,
-           seed, quiet, as_json, output):
+           hidden, importance, lr, attribution_every, prune_floor, softmax_axis, data_dir, target,
+           id_column, seed, quiet, as_json, output):
     """Fit on DATA (a file or a named data set) and write the selected features.
 
     With ``--output FILE.csv`` the selected columns of all samples (with their names from
@@ -88,7 +88,7 @@ def select(data, task, method, density, metric, k, k_tol, repeats, jobs, epochs,
             batch_size=batch_size or tb.batch_size, l2=l2, importance=importance,
             learning_rate_init=lr, softmax_axis=softmax_axis, standardize=standardize,
             attribution_every=attribution_every, task=task, k_tol=k_tol, n_repeats=repeats,
-            n_jobs=jobs if repeats > 1 else None,
+            n_jobs=jobs if repeats > 1 else None, prune_floor=prune_floor,
             callback=bar, random_state=seed).fit(X, y)
     finally:
         bar.close()

@@ -21,8 +21,8 @@ from ._options import check_training_args, common, fails_cleanly, k_option, trai
 @common
 @fails_cleanly
 def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, importance,
-          lr, attribution_every, softmax_axis, data_dir, target, id_column, k, history, seed,
-          quiet, as_json, output):
+          lr, attribution_every, prune_floor, softmax_axis, data_dir, target, id_column, k,
+          history, seed, quiet, as_json, output):
     """Train a sparse MLP, rank the features, evaluate the top K with an SVM.
 
     Prints accuracy for both metrics (R^2 of an SVR for a regression target) and the FLOPs
@@ -58,7 +58,7 @@ def train(data, task, method, density, metric, epochs, l2, batch_size, hidden, i
                          k=k, epochs=epochs, seed=seed, l2=l2, batch_size=batch_size,
                          hidden=hidden_sizes, importance=importance, learning_rate=lr,
                          softmax_axis=softmax_axis, task=task, importance_history=history,
-                         attribution_every=attribution_every,
+                         attribution_every=attribution_every, prune_floor=prune_floor,
                          progress=bar).to_dict()
     finally:
         bar.close()
