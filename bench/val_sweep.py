@@ -17,6 +17,7 @@ own ``sweep``) are printed beside them, to be read after the choice.
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sparsefs import SparseFeatureSelector  # noqa: E402
 from sparsefs._config import AUTO_IMPORTANCE  # noqa: E402
 from sparsefs.data import load_dataset  # noqa: E402
+from sparsefs.data.registry import DATASETS  # noqa: E402
 from sparsefs.data.scaling import fit_scale  # noqa: E402
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
 from sparsefs.experiments.evaluate import svc_accuracy  # noqa: E402
@@ -55,6 +57,12 @@ def stored_val(run, metric):
     return run.variants[window][metric]["val"]
 
 
+def _data_arg(name, data_dir):
+    """A named data set, or the file ``data_dir/name.*`` a study of user files read."""
+    files = sorted(Path(data_dir).glob(f"{name}.*")) if data_dir else []
+    return name if name in DATASETS or not files else str(files[0])
+
+
 def score_runs(pairs, ks, data_dir):
     """{(folder, data set, seed, metric): {K: (val, test)}} and the largest mismatch between a
     rebuilt and a stored validation accuracy at the run's own K."""
@@ -62,7 +70,7 @@ def score_runs(pairs, ks, data_dir):
     for (name, seed), runs in sorted(pairs.items()):
         if name not in cache:
             cache.clear()
-            ds = load_dataset(name, data_dir=data_dir)
+            ds = load_dataset(_data_arg(name, data_dir), data_dir=data_dir)
             cache[name] = (ds, fit_scale(ds.X_train, ds.X_test, ds.scaling)[0])
         ds, X = cache[name]
         tr, va = validation_split(runs[0], X, ds.y_train)

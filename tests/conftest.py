@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-# Test modules import the builders of tests/helpers.py (and tests/golden.py) by name.
+# Test modules import the builders of tests/helpers.py (and tests/golden.py) by name, and the
+# benchmark scripts they check as ``bench.<script>`` from the checkout (not installed).
 sys.path.insert(0, str(TESTS))
+sys.path.insert(1, str(TESTS.parent))
 
 SHARED = Path(os.environ.get("SPARSEFS_TEST_DATA", TESTS.parent.parent / "shared" / "data"))
 
