@@ -48,6 +48,7 @@ TEXT_CASES = {
     ("study", "baselines"): ["--baselines", "bogus"],
     ("study", "hidden"): ["--hidden", "-3"],
     ("study", "scheduler"): ["--scheduler", "bogus"],
+    ("study", "prune_floor"): ["--prune-floor", "twice"],
     ("convert", "target"): ["--target", "no_such_column"],
     ("convert", "id_column"): ["--id-column", "label"],
 }
