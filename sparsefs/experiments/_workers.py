@@ -133,19 +133,17 @@ def _compute(task, settings, data_arg, data_dir, threads):
                      importance=settings.get("importance", C.IMPORTANCE),
                      learning_rate=settings.get("learning_rate", C.LEARNING_RATE),
                      softmax_axis=settings.get("softmax_axis", "class"),
-                     prune_floor=_floor(settings.get("prune_floor"), keep))
+                     prune_floor=_floor(settings.get("prune_floor"), keep, ds.n_features))
     record.sweep = {m: accuracy_sweep(X_tr, ds.y_train, X_te, ds.y_test, r,
                                       settings["k_sweep"])
                     for m, r in record.rankings.items()}
     return _trimmed(record, keep)
 
 
-def _floor(setting, largest_k):
+def _floor(setting, largest_k, n_features):
     """Guided-prune's floor for a study's ``prune_floor`` setting: None (the estimator's
-    default), an int, or "sweep": PRUNE_FLOOR_PER_K x the largest K read."""
-    if setting == "sweep":
-        return max(C.PRUNE_MIN_INPUTS, C.PRUNE_FLOOR_PER_K * int(largest_k))
-    return setting
+    default), an int, or "sweep": the estimator's own rule applied to the largest K read."""
+    return C.prune_floor(largest_k, n_features) if setting == "sweep" else setting
 
 
 def _trimmed(record, keep):

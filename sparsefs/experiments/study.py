@@ -367,14 +367,11 @@ def _check_floor(floor):
     """``floor`` as a study stores it: a positive int or "sweep"; else an InputError."""
     if floor == "sweep":
         return floor
-    try:
-        value = int(floor)
-    except (TypeError, ValueError):
-        value = 0
-    if value < 1 or str(value) != str(floor).strip():
+    text = str(floor).strip()
+    if not text.isdigit() or int(text) < 1:
         raise InputError(f"prune floor must be a positive whole number or 'sweep', got "
                          f"{floor!r}; pass e.g. 400 or sweep.")
-    return value
+    return int(text)
 
 
 def _update_manifest(out, settings, grid):
