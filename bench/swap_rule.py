@@ -1,5 +1,7 @@
 """A study with one method's runs swapped for another folder's: the report's guided section
-(FLOPs against SET, equal accuracy, mean ranks among every column, validation means) for both.
+(FLOPs against SET, equal accuracy, mean ranks among every column, validation means) for both,
+then the average rank over K of every column of the whole table with both folders' runs of the
+method side by side (the new folder's columns marked with its name).
 
 A changed rule (for example input pruning's pace) is run into a folder of its own, under the
 same method name; this puts its runs in place of the main study's runs of that method, on the
@@ -18,7 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
 from sparsefs.experiments.guided_section import guided_section  # noqa: E402
-from sparsefs.experiments.report import load_runs, make_cells  # noqa: E402
+from sparsefs.experiments.report import load_runs, make_cells, summarize  # noqa: E402
+from sparsefs.experiments.tables import markdown_table  # noqa: E402
 from sparsefs.experiments.variants import reread_accuracy  # noqa: E402
 
 
@@ -41,6 +44,37 @@ def swapped(main_runs, new_runs, method):
         r for r in new_runs
         if r.method == method and r.dataset in full and r.seed in want[r.dataset]]
     return kept, swap, full
+
+
+def side_by_side_ranks(main_rows, new_rows, datasets, method, tag):
+    """Markdown lines: average rank (1 = best) of every column of the whole table, the new
+    folder's ``method`` columns (labels suffixed with ``tag``) added beside the main ones; per K
+    over ``datasets``, then the mean over K. Rows are :func:`summarize`'s."""
+    from scipy.stats import rankdata
+
+    rows = [r for r in main_rows if r["dataset"] in datasets] + [
+        {**r, "column": f"{r['column']} {tag}"} for r in new_rows
+        if r["dataset"] in datasets and r["method"] == method]
+    columns = list(dict.fromkeys(r["column"] for r in rows))
+    ks = sorted({k for r in rows for k in r["sweep"]})
+    table = {}
+    for k in ks:
+        per_col = {}
+        for dataset in datasets:
+            got = [(r["column"], r["sweep"][k]) for r in rows
+                   if r["dataset"] == dataset and k in r["sweep"]]
+            for (label, _), rank in zip(got, rankdata([-v for _, v in got])):
+                per_col.setdefault(label, []).append(float(rank))
+        table[k] = {c: sum(v) / len(v) for c, v in per_col.items()}
+    overall = {c: sum(table[k][c] for k in ks) / len(ks) for c in columns
+               if all(c in table[k] for k in ks)}
+    order = sorted(overall, key=overall.get)
+    return [f"## Every column of the table, both folders' {method} runs side by side", "",
+            f"Average rank (1 = best) over the {len(datasets)} data sets at each K, then over "
+            f"K in {{{', '.join(map(str, ks))}}}; columns with {tag} are the new folder's.", "",
+            markdown_table(["Column", *map(str, ks), "over K"],
+                           [[c, *(f"{table[k][c]:.2f}" for k in ks), f"{overall[c]:.2f}"]
+                            for c in order]), ""]
 
 
 def main(argv=None):
@@ -66,6 +100,9 @@ def main(argv=None):
     md += guided_section(make_cells(kept), full)[2:]
     md += ["", f"## {args.method} runs from {nb}", ""]
     md += guided_section(make_cells(swap), full)[2:]
+    md += ["", *side_by_side_ranks(summarize(args.main, args.importance)["rows"],
+                                   summarize(args.new, args.importance)["rows"], full,
+                                   args.method, f"[{nb}]")]
     text = "\n".join(md)
     if args.out:
         write_text_atomic(args.out, text)
