@@ -54,7 +54,7 @@ def _table(rows, everies):
 
 def main():
     from sparsefs.data import load_dataset
-    from sparsefs.experiments.study import paper_density
+    from sparsefs.experiments.grid import paper_density
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", default="yale,coil20")

@@ -22,8 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
+from sparsefs.experiments.grid import parse_seeds  # noqa: E402
 from sparsefs.experiments.ground_truth import TOP, hits, madelon_relevant_features  # noqa: E402
-from sparsefs.experiments.study import parse_seeds  # noqa: E402
 from sparsefs.experiments.tables import markdown_table  # noqa: E402
 
 

@@ -62,7 +62,7 @@ def score_windows(sel, X, y, k):
 def run_one(dataset, method, seed, l2):
     from sparsefs import SparseFeatureSelector
     from sparsefs.data.scaling import fit_scale
-    from sparsefs.experiments.study import paper_density
+    from sparsefs.experiments.grid import paper_density
 
     density = 1.0 if method == "dense" else paper_density(dataset.name, method)
     X_tr, _ = fit_scale(dataset.X_train, dataset.X_test, dataset.scaling)
@@ -102,7 +102,7 @@ def summarize(runs):
 
 def main():
     from sparsefs.data import load_dataset
-    from sparsefs.experiments.study import parse_seeds
+    from sparsefs.experiments.grid import parse_seeds
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", default="madelon,prostate_ge,lymphoma,pcmac,arcene")

@@ -11,9 +11,10 @@ import pytest
 
 from sparsefs.errors import InputError
 from sparsefs.experiments.baselines import BASELINES, rank_baseline
+from sparsefs.experiments.grid import parse_seeds, plan_study, run_key
 from sparsefs.experiments.paper import load_paper_results
 from sparsefs.experiments.report import summarize, write_report
-from sparsefs.experiments.study import StudySpec, parse_seeds, plan_study, run_key, run_study
+from sparsefs.experiments.study import StudySpec, run_study
 
 TINY = dict(epochs=2, hidden=(16,), k=5, k_sweep=(5, 10))
 

@@ -65,7 +65,8 @@ def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, i
       sparsefs study --datasets madelon,yale --data-dir ../shared/data --seeds 0-9 \\
           --scheduler local --jobs 2 --out results/study1
     """
-    from ..experiments.study import StudySpec, parse_densities, parse_floats, parse_seeds, run_study
+    from ..experiments.grid import parse_densities, parse_floats, parse_seeds
+    from ..experiments.study import StudySpec, run_study
 
     check_training_args(hidden)
 
