@@ -309,6 +309,11 @@ def markdown(results, target_rows):
         from .files_bench import section as files_section
 
         parts += ["## Files end to end (issue 14)", "", files_section(results["files"]), ""]
+    if "busy" in results:
+        from .busy_bench import section as busy_section
+
+        parts += ["## Fits beside busy processes (thread budget)", "",
+                  busy_section(results["busy"]), ""]
     return "\n".join(parts)
 
 

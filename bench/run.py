@@ -27,8 +27,9 @@ import sparsefs  # noqa: E402
 
 THREADS_APPLIED = sparsefs.configure_threads()
 
-# fit: whole SparseFeatureSelector.fit calls, sparse vs dense, one process each (fit_bench.py)
-SUITES = ("kernels", "training", "scaling", "peer", "fit", "files", "million")
+# fit: whole SparseFeatureSelector.fit calls, sparse vs dense, one process each (fit_bench.py);
+# busy: whole fits beside busy loops, thread budget vs fixed threads (busy_bench.py)
+SUITES = ("kernels", "training", "scaling", "peer", "fit", "files", "busy", "million")
 
 
 def parse_args(argv=None):
@@ -109,6 +110,9 @@ def main(argv=None):
         elif suite == "million":
             from bench import training_bench
             results["million"] = training_bench.run_one_million(log=log, seed=args.seed)
+        elif suite == "busy":
+            from bench import busy_bench
+            results["busy"] = busy_bench.run(mode, log=log, seed=args.seed)
         elif suite == "files":
             from bench import files_bench
             results["files"] = files_bench.run(mode, log=log, out_dir=args.out, seed=args.seed)

@@ -180,6 +180,9 @@ def evaluate(results):
                      v is not None and v <= 1.0, str(cli.get("measured", "")), "s"))
     rows += fit_rows(results)
     rows += files_rows(results)
+    from .busy_bench import busy_rows
+
+    rows += busy_rows(results, _row)
     return rows
 
 

@@ -163,7 +163,9 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         The trained network at its best epoch; it standardizes its input itself, so
         ``network_.predict_proba(X)`` takes the raw X.
     history_ : dict of str to list
-        Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``nnz``, ``zeta``, ``seconds``.
+        Per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``nnz``, ``zeta``, ``seconds``,
+        ``threads`` (the Numba threads in use at the epoch's end; fewer than the pool while other
+        processes hold the cores, see ``sparsefs.nn.thread_budget``).
     best_epoch_ : int
         Epoch of lowest validation loss, whose weights the network keeps.
     n_iter_ : int

@@ -145,7 +145,8 @@ def _training_fields(sel):
             "best_epoch": int(sel.best_epoch_), "epochs_run": int(sel.n_iter_),
             "stopped_by": sel.result_.stopped_by,
             "best_val_loss": float(np.min(sel.history_["val_loss"])),
-            "history": {key: [float(v) for v in vals] for key, vals in sel.history_.items()},
+            "history": {key: [int(v) if key == "threads" else float(v)
+                              for v in vals] for key, vals in sel.history_.items()},
             "nnz": [layer.nnz for layer in sel.network_.layers]}
 
 

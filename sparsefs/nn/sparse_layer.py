@@ -7,6 +7,7 @@ through on a dense batch (built on first use after each topology change; a first
 sparse batches never holds it). Nothing of size ``n_in x n_out`` is ever allocated.
 """
 
+import numba
 import numpy as np
 from numba import get_num_threads
 
@@ -121,9 +122,13 @@ class SparseLayer:
         self._shared = {a for a in shared
                         if a != "data" or np.shares_memory(self.data, values)}
         self._mirror = None
-        self.chunks = nnz_chunks(self.indptr, CHUNKS_PER_THREAD * get_num_threads())
-        # One streaming chunk per thread: each owns an accumulator (sparse batches).
-        self.scatter_chunks = nnz_chunks(self.indptr, get_num_threads())
+        # Sized by the thread pool, not by the threads running now: the sparse-batch forward
+        # sums its chunks' accumulators, so the partition must not change with the thread
+        # budget (sparsefs.nn.thread_budget) or one seed would give two results.
+        pool = numba.config.NUMBA_NUM_THREADS
+        self.chunks = nnz_chunks(self.indptr, CHUNKS_PER_THREAD * pool)
+        # One streaming chunk per pool thread: each owns an accumulator (sparse batches).
+        self.scatter_chunks = nnz_chunks(self.indptr, pool)
 
     def mirror(self):
         """The blocked by-output mirror ``(block_ptr (n_blocks, n_out + 1), block_rows,

@@ -18,9 +18,10 @@ import numpy as np
 from .. import _config
 from .importance import ImportanceAccumulator, attribution_passes
 from .network import MLP
+from .thread_budget import ThreadBudget
 from .topology import make_rule
 
-HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "nnz", "zeta", "seconds")
+HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "nnz", "zeta", "seconds", "threads")
 
 
 @dataclass
@@ -199,28 +200,29 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
     history = {k: [] for k in HISTORY_KEYS}
     every = 1 if rule is not None and rule.needs_attribution else config.attribution_every
     zeta, stopped_by, epoch = config.zeta, "epochs", 0
-    for epoch in range(1, config.epochs + 1):
-        importance.start_epoch()
-        train_loss, zeta = _run_epoch(network, X_tr, y_tr, train_rows, batch, total_steps,
-                                      rule, importance, counters, zeta, rng, every)
-        val_loss = train_loss
-        if len(val_rows):
-            val_loss = network.loss(X_val, y_val, rows=val_rows)
-            counters.eval_samples += len(val_rows)
-            counters.add_work("eval", network, len(val_rows))
-        importance.end_epoch(epoch, val_loss)
-        row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-               "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
-               "seconds": time.perf_counter() - start}
-        for k, v in row.items():
-            history[k].append(v)
-        if stopping.observe(network, epoch, val_loss):
-            importance.mark_best()
-        if rule is not None:
-            rule.end_epoch(network, epoch)
-        stopped_by = _stop_reason(row, stopping, config, progress)
-        if stopped_by != "epochs":
-            break
+    with ThreadBudget() as budget:
+        for epoch in range(1, config.epochs + 1):
+            importance.start_epoch()
+            train_loss, zeta = _run_epoch(network, X_tr, y_tr, train_rows, batch, total_steps,
+                                          rule, importance, counters, zeta, rng, every, budget)
+            val_loss = train_loss
+            if len(val_rows):
+                val_loss = network.loss(X_val, y_val, rows=val_rows)
+                counters.eval_samples += len(val_rows)
+                counters.add_work("eval", network, len(val_rows))
+            importance.end_epoch(epoch, val_loss)
+            row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                   "nnz": sum(layer.nnz for layer in network.layers), "zeta": zeta,
+                   "seconds": time.perf_counter() - start, "threads": budget.threads}
+            for k, v in row.items():
+                history[k].append(v)
+            if stopping.observe(network, epoch, val_loss):
+                importance.mark_best()
+            if rule is not None:
+                rule.end_epoch(network, epoch)
+            stopped_by = _stop_reason(row, stopping, config, progress)
+            if stopped_by != "epochs":
+                break
     stopping.restore(network)
     if rule is not None:
         rule.finish(network)
@@ -235,14 +237,16 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
 
 
 def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
-               rng, attribution_every=1):
+               rng, attribution_every=1, budget=None):
     """One pass over the rows ``train_rows`` of (X, y) in a random order, with attribution on
-    every ``attribution_every``-th step (counted over the whole run); returns (mean training
-    loss, last zeta)."""
+    every ``attribution_every``-th step (counted over the whole run) and the thread ``budget``
+    checked before every step; returns (mean training loss, last zeta)."""
     n = len(train_rows)
     order = rng.permutation(n)
     loss_sum = 0.0
     for s in range(0, n, batch):
+        if budget is not None:
+            budget.check()
         rows = train_rows[order[s:s + batch]]
         XT = network.batch_input(X, rows)
         network.forward(XT)
