@@ -1,89 +1,69 @@
-"""How many Numba threads a fit runs on: the whole pool, unless other processes hold the cores.
+"""How many Numba threads a fit runs on: the count whose training steps are fastest right now.
 
 Every parallel kernel ends at a barrier that waits for all its threads. When another process
 keeps a core busy, the thread scheduled there waits for a time slice, so each parallel region
 costs milliseconds whatever its work. Measured on this project's 2-core machine beside two
 CPU-bound processes: an Adam step over 100 weights took 7.8 ms on 2 threads and 6 us on 1; a
-whole guided-prune madelon fit 50.1 s against 8.2 s. So a fit times an empty parallel region
-every few seconds and runs on the largest thread count, halving from the pool's, whose region
-answers within ``SLOW_REGION_SECONDS``; on an idle machine that is the whole pool.
+whole guided-prune madelon fit 50.1 s against 8.2 s. Timing an empty parallel region does not
+tell the two apart reliably (threads that slept are favoured by the scheduler when they wake),
+so the budget times the training steps themselves: now and then it runs a few steps on another
+count (half the current one, or twice it) and keeps whichever count's median step is faster.
+A trial that loses doubles the wait before the next one, so on a steady machine trials become
+rare; a switch resets it.
 
 The count never changes a result: every kernel gives each output element to one thread in a
 fixed order, and the partitions that are summed are sized by the pool, not by the threads
 running (``tests/test_thread_invariance.py``). ``SPARSEFS_THREADS=fixed`` in the environment
-turns the probing off (the fit keeps the count it starts with), for timing kernels as they are.
+keeps the count a fit starts with, for timing kernels as they are.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 
 import numba
 import numpy as np
-from numba import njit, prange
 
-#: An empty parallel region takes 10-100 us when its threads' cores are free (waking a
-#: sleeping thread included) and several ms when one of them must wait for a time slice.
-SLOW_REGION_SECONDS = 1e-3
-#: Seconds between probes; a probe costs three empty regions (under 0.1 ms on free cores,
-#: about 25 ms on busy ones, so at most ~1% of a fit).
-PROBE_EVERY_SECONDS = 2.0
-
-
-@njit(parallel=True, cache=True)
-def _empty_region(out):
-    for t in prange(out.shape[0]):
-        out[t] += 1.0
-
-
-def region_seconds(threads: int, repeats: int = 3) -> float:
-    """Median wall time [s] of an empty parallel region on ``threads`` Numba threads."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
-        out = np.zeros(4 * threads)
-        _empty_region(out)  # wakes the threads; compiled or loaded from the cache once
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            _empty_region(out)
-            times.append(time.perf_counter() - t0)
-        return float(np.median(times))
-    finally:
-        numba.set_num_threads(previous)
+#: Steps a trial runs on the other count, and steps of the current count it is compared with.
+TRIAL_STEPS = 3
+RECENT_STEPS = 8
+#: A trial count must be this much faster (median step) to be adopted.
+SWITCH_MARGIN = 0.1
+#: Seconds before the next trial after a switch, and the longest wait once trials keep losing.
+FIRST_WAIT = 2.0
+LONGEST_WAIT = 60.0
 
 
 class ThreadBudget:
     """Context manager that sets ``numba.set_num_threads`` for a fit and restores it after.
 
+    Call :meth:`step_started` and :meth:`step_finished` around every training step; between
+    them the thread count does not change.
+
     Parameters
     ----------
     max_threads : int, optional
         The most threads to use; default the count set when the context is entered (a study
-        task given one thread stays on one, and then nothing is probed).
-    probe : callable(threads) -> seconds, optional
-        Time of a parallel region on that many threads (default :func:`region_seconds`).
+        task given one thread stays on one, and then nothing is tried).
     clock : callable() -> seconds, optional
-    every : float
-        Seconds between probes (:meth:`check` is cheap to call more often).
 
     Attributes
     ----------
     threads : int
-        The count in use now.
+        The count adopted (a trial's count is not adopted until it wins).
+    trials, switches : int
+        Trials run and trials that won.
     """
 
     def __init__(self, max_threads: int | None = None,
-                 probe: Callable[[int], float] | None = None,
-                 clock: Callable[[], float] = time.perf_counter,
-                 every: float = PROBE_EVERY_SECONDS):
-        # Looked up when called, so a test can stand in for the machine's load.
-        self.probe = probe or (lambda threads: region_seconds(threads))
-        self.max_threads, self.clock, self.every = max_threads, clock, every
-        self.threads = self._previous = self._last = None
+                 clock: Callable[[], float] = time.perf_counter):
+        self.max_threads, self.clock = max_threads, clock
+        self.threads = self._previous = None
         self.fixed = False
+        self.trials = self.switches = 0
 
     def __enter__(self) -> ThreadBudget:
         self._previous = numba.get_num_threads()
@@ -91,24 +71,60 @@ class ThreadBudget:
         self.max_threads = max(1, min(int(limit), numba.config.NUMBA_NUM_THREADS))
         self.fixed = os.environ.get("SPARSEFS_THREADS", "").strip().lower() == "fixed"
         self.threads = self.max_threads
+        self._recent = deque(maxlen=RECENT_STEPS)
+        self._trial, self._trial_times = None, []
+        self._wait, self._next_trial = FIRST_WAIT, -np.inf  # the first trial comes early
+        self._went_up = False
+        self._t0 = None
+        self._first = True
         numba.set_num_threads(self.threads)
-        self.check(force=True)
         return self
 
     def __exit__(self, *exc) -> None:
         numba.set_num_threads(self._previous)
 
-    def check(self, force: bool = False) -> int:
-        """Probe when ``every`` seconds have passed (or ``force``); returns the count in use."""
+    def _candidate(self):
+        """The count a trial runs: alternately twice and half the adopted one, where allowed."""
+        up = min(self.max_threads, 2 * self.threads)
+        down = max(1, self.threads // 2)
+        options = [c for c in ((down, up) if self._went_up else (up, down)) if c != self.threads]
+        return options[0] if options else None
+
+    def step_started(self) -> None:
         if self.fixed or self.max_threads <= 1:
-            return self.threads
+            return
+        if (self._trial is None and len(self._recent) >= TRIAL_STEPS
+                and self.clock() >= self._next_trial):
+            self._trial = self._candidate()
+            if self._trial is not None:
+                self._went_up = self._trial > self.threads
+                self._trial_times = []
+                numba.set_num_threads(self._trial)
+        self._t0 = self.clock()
+
+    def step_finished(self) -> None:
+        if self._t0 is None:
+            return
         now = self.clock()
-        if not force and now - self._last < self.every:
-            return self.threads
-        self._last = now
-        n = self.max_threads
-        while n > 1 and self.probe(n) > SLOW_REGION_SECONDS:
-            n //= 2
-        self.threads = n
-        numba.set_num_threads(n)
-        return n
+        seconds, self._t0 = now - self._t0, None
+        if self._first:  # the first step also allocates the buffers: not a fair sample
+            self._first = False
+            return
+        if self._trial is None:
+            self._recent.append(seconds)
+            return
+        self._trial_times.append(seconds)
+        if len(self._trial_times) < TRIAL_STEPS:
+            return
+        self.trials += 1
+        trial, adopted = float(np.median(self._trial_times)), float(np.median(self._recent))
+        if trial < (1 - SWITCH_MARGIN) * adopted:
+            self.switches += 1
+            self.threads = self._trial
+            self._recent = deque(self._trial_times, maxlen=RECENT_STEPS)
+            self._wait = FIRST_WAIT
+        else:
+            self._wait = min(2 * self._wait, LONGEST_WAIT)
+        self._trial = None
+        self._next_trial = now + self._wait
+        numba.set_num_threads(self.threads)
