@@ -20,7 +20,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
 from sparsefs.experiments.guided_section import guided_section  # noqa: E402
-from sparsefs.experiments.report import load_runs, make_cells, summarize  # noqa: E402
+from sparsefs.experiments.report import (  # noqa: E402
+    average_ranks,
+    load_runs,
+    make_cells,
+    summarize,
+)
 from sparsefs.experiments.tables import markdown_table  # noqa: E402
 from sparsefs.experiments.variants import reread_accuracy  # noqa: E402
 
@@ -50,22 +55,12 @@ def side_by_side_ranks(main_rows, new_rows, datasets, method, tag):
     """Markdown lines: average rank (1 = best) of every column of the whole table, the new
     folder's ``method`` columns (labels suffixed with ``tag``) added beside the main ones; per K
     over ``datasets``, then the mean over K. Rows are :func:`summarize`'s."""
-    from scipy.stats import rankdata
-
     rows = [r for r in main_rows if r["dataset"] in datasets] + [
         {**r, "column": f"{r['column']} {tag}"} for r in new_rows
         if r["dataset"] in datasets and r["method"] == method]
     columns = list(dict.fromkeys(r["column"] for r in rows))
-    ks = sorted({k for r in rows for k in r["sweep"]})
-    table = {}
-    for k in ks:
-        per_col = {}
-        for dataset in datasets:
-            got = [(r["column"], r["sweep"][k]) for r in rows
-                   if r["dataset"] == dataset and k in r["sweep"]]
-            for (label, _), rank in zip(got, rankdata([-v for _, v in got])):
-                per_col.setdefault(label, []).append(float(rank))
-        table[k] = {c: sum(v) / len(v) for c, v in per_col.items()}
+    table = average_ranks(rows, datasets)
+    ks = sorted(table)
     overall = {c: sum(table[k][c] for k in ks) / len(ks) for c in columns
                if all(c in table[k] for k in ks)}
     order = sorted(overall, key=overall.get)

@@ -130,8 +130,6 @@ def summarize(out_dir, importance=None):
       madelon_recovery : Markdown lines of the madelon ground-truth section (or []);
       importance : the ``importance`` argument.
     """
-    from scipy.stats import rankdata
-
     out = Path(out_dir)
     runs = load_runs(out)
     if importance is not None:
@@ -165,6 +163,20 @@ def summarize(out_dir, importance=None):
                                               "param_bytes_dense", "peak_rss_bytes",
                                               "seconds", "epochs_run")},
                 "sweep": cell["sweep"].get(metric, {})})
+    ranks = average_ranks(rows, datasets)
+    manifest = out / MANIFEST
+    settings = json.loads(manifest.read_text()) if manifest.exists() else None
+    return {"rows": rows, "columns": [c[2] for c in columns], "datasets": datasets,
+            "ranks": ranks, "cells": cells, "chosen": chosen, "settings": settings,
+            "madelon_recovery": recovery_section(runs), "importance": importance}
+
+
+def average_ranks(rows, datasets):
+    """{K: {column: average rank over ``datasets``}} of rows with ``dataset``, ``column`` and
+    ``sweep`` {K: accuracy}: at each K every column present is ranked per data set (1 = best,
+    ties averaged), then the ranks are averaged over the data sets."""
+    from scipy.stats import rankdata
+
     ranks = {}
     for kk in sorted({kk for r in rows for kk in r["sweep"]}):
         per_col = {}
@@ -174,11 +186,7 @@ def summarize(out_dir, importance=None):
             for (label, _), rank in zip(got, rankdata([-v for _, v in got])):
                 per_col.setdefault(label, []).append(float(rank))
         ranks[kk] = {label: float(np.mean(v)) for label, v in per_col.items()}
-    manifest = out / MANIFEST
-    settings = json.loads(manifest.read_text()) if manifest.exists() else None
-    return {"rows": rows, "columns": [c[2] for c in columns], "datasets": datasets,
-            "ranks": ranks, "cells": cells, "chosen": chosen, "settings": settings,
-            "madelon_recovery": recovery_section(runs), "importance": importance}
+    return ranks
 
 
 def format_table(summary):
