@@ -23,23 +23,30 @@ def _problem(sparse):
     return X, y
 
 
-def _fit(X, y, method, threads):
+def _fit(X, y, method, threads, hidden, density):
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        return SparseFeatureSelector(5, method=method, density=0.3, hidden_layer_sizes=(64, 16),
-                                     max_iter=6, n_iter_no_change=6, random_state=1).fit(X, y)
+        return SparseFeatureSelector(5, method=method, density=density,
+                                     hidden_layer_sizes=hidden, max_iter=6, n_iter_no_change=6,
+                                     random_state=1).fit(X, y)
     finally:
         numba.set_num_threads(previous)
 
 
-@pytest.mark.parametrize("method,sparse", [("set", False), ("rigl", False),
-                                           ("guided-prune", False), ("set", True),
-                                           ("dense", False)])
-def test_one_thread_and_all_threads_give_the_same_fit(method, sparse):
+@pytest.mark.parametrize("method,sparse,hidden,density", [
+    ("set", False, (64, 16), 0.3), ("rigl", False, (64, 16), 0.3),
+    ("guided-prune", False, (64, 16), 0.3), ("set", True, (64, 16), 0.3),
+    ("dense", False, (64, 16), 1.0),
+    # a first layer past PARALLEL_SELECT_MIN weights: the prune's select runs in tasks
+    ("set", False, (400, 16), 0.9)])
+def test_one_thread_and_all_threads_give_the_same_fit(method, sparse, hidden, density):
     X, y = _problem(sparse)
-    one = _fit(X, y, method, 1)
-    many = _fit(X, y, method, numba.config.NUMBA_NUM_THREADS)
+    one = _fit(X, y, method, 1, hidden, density)
+    many = _fit(X, y, method, numba.config.NUMBA_NUM_THREADS, hidden, density)
+    if hidden[0] == 400:
+        from sparsefs.nn.topology.prune import PARALLEL_SELECT_MIN
+        assert one.network_.layers[0].nnz >= PARALLEL_SELECT_MIN
     for metric in ("attr", "strength"):
         np.testing.assert_array_equal(one.scores_[metric], many.scores_[metric])
     assert one.result_.history["val_loss"] == many.result_.history["val_loss"]
