@@ -18,18 +18,19 @@ class Machine:
     """A fake clock: a step on ``n`` threads takes ``step_seconds(n)``."""
 
     def __init__(self, step_seconds):
-        self.step_seconds, self.now, self.trial_starts = step_seconds, 0.0, []
+        self.step_seconds, self.now, self.trial_ends = step_seconds, 0.0, []
+        self.steps_on = {}
 
     def run(self, budget, steps):
-        in_trial = False
         for _ in range(steps):
+            trials = budget.trials
             budget.step_started()
             threads = numba.get_num_threads()
-            if threads != budget.threads and not in_trial:
-                self.trial_starts.append(self.now)
-            in_trial = threads != budget.threads
+            self.steps_on[threads] = self.steps_on.get(threads, 0) + 1
             self.now += self.step_seconds(threads)
             budget.step_finished()
+            if budget.trials > trials:
+                self.trial_ends.append(self.now)
 
 
 def busy(n):
@@ -57,12 +58,12 @@ def test_free_cores_keep_the_pool_and_trials_grow_rare():
     with ThreadBudget(clock=lambda: machine.now) as budget:
         machine.run(budget, 20_000)  # 200 s of steps at 10 ms
         assert budget.threads == POOL and budget.switches == 0
-    gaps = np.diff(machine.trial_starts)
+    gaps = np.diff(machine.trial_ends)
     # Each losing trial doubles the wait, up to LONGEST_WAIT.
     assert gaps[0] >= FIRST_WAIT and np.all(gaps[1:] >= gaps[:-1] - 0.1)
-    assert gaps[-1] >= LONGEST_WAIT / 2
-    trial_steps = budget.trials * thread_budget.TRIAL_STEPS
-    assert trial_steps < 0.01 * 20_000  # the trials' own cost stays small
+    assert gaps[-1] >= LONGEST_WAIT
+    assert machine.steps_on[1] == budget.trials * thread_budget.TRIAL_STEPS
+    assert machine.steps_on[1] < 0.01 * 20_000  # the trials' own cost stays small
 
 
 @needs_two

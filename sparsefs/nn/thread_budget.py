@@ -6,10 +6,11 @@ costs milliseconds whatever its work. Measured on this project's 2-core machine 
 CPU-bound processes: an Adam step over 100 weights took 7.8 ms on 2 threads and 6 us on 1; a
 whole guided-prune madelon fit 50.1 s against 8.2 s. Timing an empty parallel region does not
 tell the two apart reliably (threads that slept are favoured by the scheduler when they wake),
-so the budget times the training steps themselves: now and then it runs a few steps on another
-count (half the current one, or twice it) and keeps whichever count's median step is faster.
-A trial that loses doubles the wait before the next one, so on a steady machine trials become
-rare; a switch resets it.
+so the budget times the training steps themselves: now and then it runs a trial, steps that
+alternate between the adopted count and another (half or twice it; alternating, so a change
+in the machine's load hits both alike), and adopts the other count when its median step is
+faster by ``SWITCH_MARGIN``. A trial that loses doubles the wait before the next one, so on a
+steady machine trials become rare; a switch resets it.
 
 The count never changes a result: every kernel gives each output element to one thread in a
 fixed order, and the partitions that are summed are sized by the pool, not by the threads
@@ -21,15 +22,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections import deque
 from collections.abc import Callable
 
 import numba
 import numpy as np
 
-#: Steps a trial runs on the other count, and steps of the current count it is compared with.
-TRIAL_STEPS = 3
-RECENT_STEPS = 8
+#: Steps a trial runs on each of the two counts, alternating.
+TRIAL_STEPS = 4
 #: A trial count must be this much faster (median step) to be adopted.
 SWITCH_MARGIN = 0.1
 #: Seconds before the next trial after a switch, and the longest wait once trials keep losing.
@@ -71,12 +70,11 @@ class ThreadBudget:
         self.max_threads = max(1, min(int(limit), numba.config.NUMBA_NUM_THREADS))
         self.fixed = os.environ.get("SPARSEFS_THREADS", "").strip().lower() == "fixed"
         self.threads = self.max_threads
-        self._recent = deque(maxlen=RECENT_STEPS)
-        self._trial, self._trial_times = None, []
+        self._trial, self._times = None, {}
         self._wait, self._next_trial = FIRST_WAIT, -np.inf  # the first trial comes early
         self._went_up = False
-        self._t0 = None
-        self._first = True
+        self._t0 = self._running = None
+        self._first = True  # the first step also allocates the buffers: not a fair sample
         numba.set_num_threads(self.threads)
         return self
 
@@ -93,13 +91,18 @@ class ThreadBudget:
     def step_started(self) -> None:
         if self.fixed or self.max_threads <= 1:
             return
-        if (self._trial is None and len(self._recent) >= TRIAL_STEPS
-                and self.clock() >= self._next_trial):
+        if self._trial is None and not self._first and self.clock() >= self._next_trial:
             self._trial = self._candidate()
             if self._trial is not None:
                 self._went_up = self._trial > self.threads
-                self._trial_times = []
-                numba.set_num_threads(self._trial)
+                self._times = {self._trial: [], self.threads: []}
+        if self._trial is not None:  # alternate, the other count first
+            counts = (self._trial, self.threads)
+            self._running = counts[len(self._times[self._trial]) >
+                                   len(self._times[self.threads])]
+        else:
+            self._running = self.threads
+        numba.set_num_threads(self._running)
         self._t0 = self.clock()
 
     def step_finished(self) -> None:
@@ -107,21 +110,20 @@ class ThreadBudget:
             return
         now = self.clock()
         seconds, self._t0 = now - self._t0, None
-        if self._first:  # the first step also allocates the buffers: not a fair sample
+        if self._first:
             self._first = False
             return
         if self._trial is None:
-            self._recent.append(seconds)
             return
-        self._trial_times.append(seconds)
-        if len(self._trial_times) < TRIAL_STEPS:
+        self._times[self._running].append(seconds)
+        if min(len(t) for t in self._times.values()) < TRIAL_STEPS:
             return
         self.trials += 1
-        trial, adopted = float(np.median(self._trial_times)), float(np.median(self._recent))
+        trial = float(np.median(self._times[self._trial]))
+        adopted = float(np.median(self._times[self.threads]))
         if trial < (1 - SWITCH_MARGIN) * adopted:
             self.switches += 1
             self.threads = self._trial
-            self._recent = deque(self._trial_times, maxlen=RECENT_STEPS)
             self._wait = FIRST_WAIT
         else:
             self._wait = min(2 * self._wait, LONGEST_WAIT)
