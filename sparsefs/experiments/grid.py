@@ -1,8 +1,8 @@
 """A study's grid: parsing its values from the command line, validating them and planning one
 task per (data set, method, density, L2, seed) and per (data set, baseline, seed).
 
-Functions of their arguments only (no files, no runs): the CLI parses with them and the study
-module runs what they plan.
+Nothing here touches a study folder or runs anything (the paper's densities are read from the
+packaged tables): the CLI parses with these functions and the study module runs what they plan.
 """
 
 from __future__ import annotations
