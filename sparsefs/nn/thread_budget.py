@@ -9,7 +9,8 @@ tell the two apart reliably (threads that slept are favoured by the scheduler wh
 so the budget times the training steps themselves: now and then it runs a trial, steps that
 alternate between the adopted count and another (half or twice it; alternating, so a change
 in the machine's load hits both alike), and adopts the other count when its median step is
-faster by ``SWITCH_MARGIN``. A trial that loses doubles the wait before the next one, so on a
+faster by a margin (``SWITCH_MARGIN_DOWN`` for fewer threads, ``SWITCH_MARGIN_UP`` for more).
+A trial that loses doubles the wait before the next one, so on a
 steady machine trials become rare; a switch resets it.
 
 The count never changes a result: every kernel gives each output element to one thread in a
@@ -29,8 +30,11 @@ import numpy as np
 
 #: Steps a trial runs on each of the two counts, alternating.
 TRIAL_STEPS = 4
-#: A trial count must be this much faster (median step) to be adopted.
-SWITCH_MARGIN = 0.1
+#: How much faster (median step) a trial count must be to be adopted: fewer threads need the
+#: larger margin, because on idle cores a spurious switch down costs up to the pool's speed-up
+#: until the next trial, while busy cores make fewer threads 2-6x faster, far past it.
+SWITCH_MARGIN_DOWN = 0.25
+SWITCH_MARGIN_UP = 0.1
 #: Seconds before the next trial after a switch, and the longest wait once trials keep losing.
 FIRST_WAIT = 2.0
 LONGEST_WAIT = 60.0
@@ -121,7 +125,8 @@ class ThreadBudget:
         self.trials += 1
         trial = float(np.median(self._times[self._trial]))
         adopted = float(np.median(self._times[self.threads]))
-        if trial < (1 - SWITCH_MARGIN) * adopted:
+        margin = SWITCH_MARGIN_DOWN if self._trial < self.threads else SWITCH_MARGIN_UP
+        if trial < (1 - margin) * adopted:
             self.switches += 1
             self.threads = self._trial
             self._wait = FIRST_WAIT
