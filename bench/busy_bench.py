@@ -41,12 +41,13 @@ def stop(procs):
         p.wait()
 
 
-def run(mode="quick", log=print, seed=0, cases=None):
-    """The suite's results dict; ``cases`` replaces :data:`CASES` (tests use small ones)."""
+def run(mode="quick", log=print, seed=0, cases=None, repeats=None):
+    """The suite's results dict; ``cases`` replaces :data:`CASES` and ``repeats`` the fits per
+    row of the mode (tests use small ones)."""
     t_start = time.perf_counter()
     policy = probe("cli")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    repeats = 3 if mode == "quick" else 5
+    repeats = repeats or (3 if mode == "quick" else 5)
     n_busy = max(1, cores - 1)
     res = {"mode": mode, "settings": policy, "busy_processes": n_busy, "cases": []}
     log(f"  each fit in a fresh child after a warm-up fit; busy = {n_busy} busy loop(s) on "

@@ -53,7 +53,7 @@ def test_tiny_suite_end_to_end_leaves_no_busy_loop(busy, monkeypatch):
     monkeypatch.setattr(busy, "busy_loops", tracked)
     tiny = [{"name": "tiny", "title": "tiny", "method": "set", "density": 0.5, "epochs": 1,
              "data": {"kind": "normal", "n": 120, "d": 40, "classes": 2}}]
-    res = busy.run("quick", log=lambda m: None, cases=tiny)
+    res = busy.run("quick", log=lambda m: None, cases=tiny, repeats=1)
     cond = res["cases"][0]["conditions"]
     for condition in ("idle", "busy"):
         med = cond[condition]["fit_seconds_median"]
