@@ -237,7 +237,7 @@ def train_mlp(network: MLP, X_tr, y_tr: np.ndarray, X_val, y_val: np.ndarray,
 
 
 def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, counters, zeta,
-               rng, attribution_every=1, budget=None):
+               rng, attribution_every, budget):
     """One pass over the rows ``train_rows`` of (X, y) in a random order, with attribution on
     every ``attribution_every``-th step (counted over the whole run), every step timed by the
     thread ``budget``; returns (mean training loss, last zeta)."""
@@ -245,8 +245,7 @@ def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, 
     order = rng.permutation(n)
     loss_sum = 0.0
     for s in range(0, n, batch):
-        if budget is not None:
-            budget.step_started()
+        budget.step_started()
         rows = train_rows[order[s:s + batch]]
         XT = network.batch_input(X, rows)
         network.forward(XT)
@@ -270,8 +269,7 @@ def _run_epoch(network, X, y, train_rows, batch, total_steps, rule, importance, 
             counters.topology_updates += 1
             if rule.grow.needs_gradient:
                 counters.topology_grad_samples += len(rows)
-        if budget is not None:
-            budget.step_finished()
+        budget.step_finished()
     return loss_sum / n, zeta
 
 
