@@ -316,17 +316,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         """Train one network from ``seed``: (network, TrainResult, (train rows, val rows))."""
         rng = np.random.default_rng(seed)
         n, d = Xn.shape
-        hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
-        optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
-                              self.beta_2, self.epsilon, self.momentum)
         batch = self.batch_size or C.default_batch_size(n)
         known_k = None if self.n_features_to_select == "auto" else self._n_select(d)
-        network = build_mlp(d, targets.n_outputs, hidden, self.method, self.density,
-                            optimizer, rng, np.dtype(self.dtype),
-                            loss=make_loss(self.softmax_axis, batch, self.task_))
+        network, (tr, va) = self._network_and_split(n, d, targets, batch, rng)
         if scaler is not None:
             network.set_input_scaling(scaler.mean_, scaler.scale_)
-        tr, va = split_train_validation(n, targets.stratify, self.validation_fraction, rng)
         y_net = targets.for_network(tr)
         config = TrainConfig(method=self.method, epochs=self.max_iter, batch_size=batch,
                              update_every=self.update_every, zeta=self.zeta,
@@ -339,6 +333,19 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)
+
+    def _network_and_split(self, n, d, targets, batch, rng):
+        """The untrained network and the (train rows, validation rows) split of ``n`` rows,
+        drawn from ``rng`` in this order (so a seed fixes both, and a study's validation rows
+        can be rebuilt without training)."""
+        hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
+        optimizer = Optimizer(self.solver, self.learning_rate_init, self.l2, self.beta_1,
+                              self.beta_2, self.epsilon, self.momentum)
+        network = build_mlp(d, targets.n_outputs, hidden, self.method, self.density,
+                            optimizer, rng, np.dtype(self.dtype),
+                            loss=make_loss(self.softmax_axis, batch, self.task_))
+        return network, split_train_validation(n, targets.stratify, self.validation_fraction,
+                                               rng)
 
     def _get_support_mask(self):
         check_is_fitted(self, "feature_order_")

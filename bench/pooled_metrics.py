@@ -1,0 +1,165 @@
+"""Both metrics of one network pooled into one ranking, judged on the network's own validation
+rows like the metric choice it would replace.
+
+    python bench/pooled_metrics.py bench/results/study_recommended --table bench/results/study \\
+        --method guided-prune --data-dir ../shared/data
+
+Issue 13 asks whether combining neuron strength with attribution beats either alone. Each run
+of ``--method`` in the folder keeps its two top-200 lists; the pooled ranking orders features by
+their mean rank over the two (absent from a list: rank 201, see ``seed_ensemble.pooled_ranking``),
+so it costs no training. It is scored as the study scores a metric: the SVC on the top K (the
+data set's K), trained on the network's training rows and scored on its validation rows (rebuilt
+from the run's seed exactly as the fit drew them, and checked against the attribution score the
+run stored), and on the test split for every K of the sweep. The choice is read from the
+validation means; the test split only shows what the choice buys: average rank over K among the
+``--table`` study's columns, with the folder's two metric columns and the pooled one beside
+them. Per-run results go to ``<folder>/pooled_metrics.json`` as they finish (a rerun skips
+them); the report is ``<folder>/pooled_metrics.md``.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from bench.seed_ensemble import pooled_ranking  # noqa: E402
+from bench.swap_rule import side_by_side_ranks  # noqa: E402
+from sparsefs._config import K_SWEEP  # noqa: E402
+from sparsefs.data.writers import write_text_atomic  # noqa: E402
+from sparsefs.experiments.report import load_runs, summarize  # noqa: E402
+from sparsefs.experiments.tables import markdown_table  # noqa: E402
+
+POOLED = "Attr+QS"
+
+
+def validation_rows(rec, n_train, y_train):
+    """(train rows, validation rows) of the run ``rec``'s network: the selector's own draw
+    from the run's seed (network first, then the split), without training."""
+    from sparsefs._selector import SparseFeatureSelector
+    from sparsefs._targets import make_targets
+
+    sel = SparseFeatureSelector(
+        method=rec.method, density=rec.density, hidden_layer_sizes=tuple(rec.hidden),
+        l2=rec.l2, batch_size=rec.batch_size, learning_rate_init=rec.learning_rate,
+        softmax_axis=rec.softmax_axis, random_state=rec.seed)
+    sel.task_ = "classification"
+    _, split = sel._network_and_split(n_train, rec.n_features,
+                                      make_targets("classification", y_train), rec.batch_size,
+                                      np.random.default_rng(rec.seed))
+    return split
+
+
+def score_run(rec, X_tr, y_tr, X_te, y_te):
+    """{"val": {metric: acc}, "sweep": {K: acc}} of one run, for the pooled list and, on the
+    validation rows, for each metric's own list (the check that the rows are the run's)."""
+    from sparsefs.experiments.evaluate import accuracy_sweep, svc_accuracy
+
+    tr, va = validation_rows(rec, X_tr.shape[0], y_tr)
+    k = rec.k
+    keep = len(rec.rankings["attr"])
+    pooled = pooled_ranking([rec.rankings["attr"], rec.rankings["strength"]], keep)
+    lists = {"attr": rec.rankings["attr"], "strength": rec.rankings["strength"],
+             POOLED: pooled}
+    val = {m: svc_accuracy(X_tr[tr], y_tr[tr], X_tr[va], y_tr[va], np.asarray(lst[:k]))
+           for m, lst in lists.items()}
+    for m in ("attr", "strength"):
+        stored = rec.variants[rec.windows["chosen"][m]][m]["val"]
+        if abs(val[m] - stored) > 1e-9:
+            raise RuntimeError(f"{rec.dataset} seed {rec.seed}: rebuilt validation rows give "
+                               f"{val[m]:.4f} for {m}, the run stored {stored:.4f}")
+    sweep = accuracy_sweep(X_tr, y_tr, X_te, y_te, pooled, K_SWEEP)
+    return {"val": val, "sweep": sweep, "k": k}
+
+
+def run_key(rec):
+    return f"{rec.dataset}/{rec.method}_d{rec.density:g}_l2-{rec.l2:g}_s{rec.seed}"
+
+
+def evaluate(folder, method, data_dir, log=print):
+    """Score every run of ``method`` in ``folder`` not yet in its pooled_metrics.json."""
+    from sparsefs.data import load_dataset
+    from sparsefs.data.scaling import fit_scale
+
+    path = os.path.join(folder, "pooled_metrics.json")
+    done = json.load(open(path)) if os.path.exists(path) else {}
+    runs = [r for r in load_runs(folder) if r.method == method and r.kind == "nn"]
+    for dataset in sorted({r.dataset for r in runs}):
+        todo = [r for r in runs if r.dataset == dataset and run_key(r) not in done]
+        if not todo:
+            continue
+        ds = load_dataset(dataset, data_dir=data_dir)
+        X_tr, X_te = fit_scale(ds.X_train, ds.X_test, ds.scaling)
+        for rec in sorted(todo, key=lambda r: r.seed):
+            done[run_key(rec)] = score_run(rec, X_tr, ds.y_train, X_te, ds.y_test)
+            write_text_atomic(path, json.dumps(done, indent=1, sort_keys=True))
+            v = done[run_key(rec)]["val"]
+            log(f"  {run_key(rec)}: val attr {v['attr']:.3f} strength {v['strength']:.3f} "
+                f"pooled {v[POOLED]:.3f}")
+    return done
+
+
+def pooled_rows(done, runs, method, label):
+    """summarize()-style rows (dataset, column, method, sweep {K: mean %}) of the pooled
+    column, over the seeds scored."""
+    rows = []
+    for dataset in sorted({r.dataset for r in runs if r.method == method}):
+        got = [done[run_key(r)] for r in runs
+               if r.method == method and r.dataset == dataset and run_key(r) in done]
+        if got:
+            ks = sorted(set.intersection(*(set(map(int, g["sweep"])) for g in got)))
+            rows.append({"dataset": dataset, "column": label, "method": method,
+                         "sweep": {k: 100 * float(np.mean([g["sweep"][str(k)] for g in got]))
+                                   for k in ks}})
+    return rows
+
+
+def validation_table(done, runs, method):
+    """Mean over data sets (each the mean over its seeds) of validation accuracy [%] at K."""
+    per = {}
+    for dataset in sorted({r.dataset for r in runs if r.method == method}):
+        got = [done[run_key(r)]["val"] for r in runs
+               if r.method == method and r.dataset == dataset and run_key(r) in done]
+        for m in ("attr", "strength", POOLED):
+            per.setdefault(m, []).append(100 * np.mean([g[m] for g in got]))
+    return per
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("folder")
+    p.add_argument("--table", default=os.path.join(ROOT, "bench", "results", "study"))
+    p.add_argument("--method", default="guided-prune")
+    p.add_argument("--data-dir", default=None)
+    args = p.parse_args(argv)
+    done = evaluate(args.folder, args.method, args.data_dir)
+    runs = load_runs(args.folder)
+    name = os.path.basename(args.folder.rstrip("/"))
+    table = summarize(args.table, "auto")["rows"]
+    mine = summarize(args.folder, "auto")["rows"] + pooled_rows(done, runs, args.method,
+                                                                 f"G-P-{POOLED}")
+    datasets = sorted({r["dataset"] for r in mine if r["method"] == args.method}
+                      & {r["dataset"] for r in table})
+    val = validation_table(done, runs, args.method)
+    command = "python bench/pooled_metrics.py " + " ".join(argv or sys.argv[1:])
+    md = [f"# {args.method} in {name}: attribution, strength and both pooled", "",
+          f"Command: `{command}`", "",
+          f"{len(datasets)} data sets: {', '.join(datasets)}. Validation accuracy [%] at the "
+          "data set's K on each network's own validation rows, mean over seeds, then over "
+          "data sets (the choice is made on these):", "",
+          markdown_table(["List", "mean val accuracy", "data sets"],
+                         [[m, f"{np.mean(v):.2f}", len(v)] for m, v in val.items()]), "",
+          *side_by_side_ranks(table, mine, datasets, args.method, f"[{name}]")]
+    text = "\n".join(md)
+    write_text_atomic(os.path.join(args.folder, "pooled_metrics.md"), text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
