@@ -57,13 +57,15 @@ def validation_rows(rec, n_train, y_train):
 
 def score_run(rec, X_tr, y_tr, X_te, y_te):
     """{"val": {metric: acc}, "sweep": {K: acc}} of one run, for the pooled list and, on the
-    validation rows, for each metric's own list (the check that the rows are the run's)."""
+    validation rows, for each metric's own list (the check that the rows are the run's). A
+    run made with ``--metric combined`` brings its own combined ranking (every feature's two
+    ranks); older runs' two top-200 lists are pooled here."""
     from sparsefs.experiments.evaluate import accuracy_sweep, svc_accuracy
 
     tr, va = validation_rows(rec, X_tr.shape[0], y_tr)
     k = rec.k
-    keep = len(rec.rankings["attr"])
-    pooled = pooled_ranking([rec.rankings["attr"], rec.rankings["strength"]], keep)
+    pooled = rec.rankings.get("combined") or pooled_ranking(
+        [rec.rankings["attr"], rec.rankings["strength"]], len(rec.rankings["attr"]))
     lists = {"attr": rec.rankings["attr"], "strength": rec.rankings["strength"],
              POOLED: pooled}
     val = {m: svc_accuracy(X_tr[tr], y_tr[tr], X_tr[va], y_tr[va], np.asarray(lst[:k]))
@@ -104,6 +106,38 @@ def evaluate(folder, method, data_dir, log=print):
     return done
 
 
+def full_rank_check(folder, method, datasets, seed, data_dir, log=print):
+    """Retrain seed ``seed`` of ``method`` on ``datasets`` with ``metric="combined"`` (the
+    study's settings, so the two rankings must come back bit for bit) and count how many of
+    the product's top K, ranked on every feature's two ranks, the pooled list of the stored
+    top-200 lists shares: {data set: {K: shared}}."""
+    from sparsefs.data import load_dataset
+    from sparsefs.experiments.protocol import run_job
+
+    out = {}
+    for rec in load_runs(folder):
+        if rec.method != method or rec.dataset not in datasets or rec.seed != seed:
+            continue
+        st = rec.task["settings"]
+        again = run_job(load_dataset(rec.dataset, data_dir=data_dir), method=method,
+                        density=rec.density, metric="combined", k=rec.k, epochs=st["epochs"],
+                        seed=seed, l2=rec.l2, batch_size=rec.batch_size, hidden=rec.hidden,
+                        update_every=st["update_every"], importance=st["importance"],
+                        learning_rate=rec.learning_rate, softmax_axis=rec.softmax_axis,
+                        score_variants=False)
+        for m in ("attr", "strength"):
+            if again.rankings[m][:len(rec.rankings[m])] != rec.rankings[m]:
+                raise RuntimeError(f"{rec.dataset} seed {seed}: the rerun's {m} ranking "
+                                   "differs from the stored one")
+        pooled = pooled_ranking([rec.rankings["attr"], rec.rankings["strength"]],
+                                len(rec.rankings["attr"]))
+        full = again.rankings["combined"]
+        out[rec.dataset] = {k: len(set(full[:k]) & set(pooled[:k].tolist()))
+                            for k in K_SWEEP if k <= rec.n_features}
+        log(f"  {rec.dataset} s{seed}: top-K shared {out[rec.dataset]}")
+    return out
+
+
 def pooled_rows(done, runs, method, label):
     """summarize()-style rows (dataset, column, method, sweep {K: mean %}) of the pooled
     column, over the seeds scored."""
@@ -136,13 +170,24 @@ def main(argv=None):
     p.add_argument("--table", default=os.path.join(ROOT, "bench", "results", "study"))
     p.add_argument("--method", default="guided-prune")
     p.add_argument("--data-dir", default=None)
+    p.add_argument("--full-check", default=None, metavar="DATASETS",
+                   help="comma-separated data sets whose seed --full-seed is retrained to "
+                        "compare the pooled top-200 lists with the full-rank combined order")
+    p.add_argument("--full-seed", type=int, default=0)
     args = p.parse_args(argv)
+    if args.full_check:
+        got = full_rank_check(args.folder, args.method, args.full_check.split(","),
+                              args.full_seed, args.data_dir)
+        path = os.path.join(args.folder, "pooled_full_check.json")
+        write_text_atomic(path, json.dumps({"seed": args.full_seed, "shared": got}, indent=1))
+        return 0
     done = evaluate(args.folder, args.method, args.data_dir)
     runs = load_runs(args.folder)
     name = os.path.basename(args.folder.rstrip("/"))
     table = summarize(args.table, "auto")["rows"]
-    mine = summarize(args.folder, "auto")["rows"] + pooled_rows(done, runs, args.method,
-                                                                 f"G-P-{POOLED}")
+    mine = summarize(args.folder, "auto")["rows"]
+    if not any("combined" in r.rankings for r in runs if r.method == args.method):
+        mine += pooled_rows(done, runs, args.method, f"Guided-Prune-{POOLED} (top-200 lists)")
     datasets = sorted({r["dataset"] for r in mine if r["method"] == args.method}
                       & {r["dataset"] for r in table})
     val = validation_table(done, runs, args.method)

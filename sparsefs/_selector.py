@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _config as C
 from ._choose_k import choose_k, default_k_estimator
-from ._ranking import rank_features
+from ._ranking import metric_order, metric_scores
 from ._selector_params import PARAMETER_CONSTRAINTS
 from ._stability import (
     combine_scores,
@@ -53,8 +53,11 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         least ``prune_floor`` (README "Attribution-guided topology").
     density : float in (0, 1], default=0.2
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
-    metric : {"attr", "strength"}, default="attr"
-        Importance used for the selection: neuron attribution or neuron strength.
+    metric : {"attr", "strength", "combined"}, default="attr"
+        Importance used for the selection: neuron attribution, neuron strength, or both:
+        "combined" orders features by the mean of their two ranks (ties by attribution),
+        which ranked best on validation rows with ``method="guided-prune"`` (README
+        "Attribution and strength together"); it needs attribution.
     importance : {"auto", "validated", "sum_to_best", "best_epoch", "last_batch", \
             "published", "all_epochs"}, default="auto"
         Which accumulation of the per-mini-batch importance decides: summed over epochs 1 to
@@ -91,7 +94,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Standardize features (training statistics) before the network sees them; sparse input
         is scaled without centring so it stays sparse. The selection applies to the raw X.
     attribution : bool, default=True
-        Compute neuron attribution; False saves its cost when ``metric="strength"``.
+        Compute neuron attribution; False saves its cost when ``metric="strength"`` (it is
+        computed whatever this says for "attr" and "combined").
     attribution_every : int, default=1
         Compute attribution on every k-th mini-batch only; 1 is the paper's every batch. A
         cheaper schedule for many classes (see the README for what it changes).
@@ -146,7 +150,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         For each metric chosen per fit: the validation score of every variant's top K (the
         first repeat's); empty when no metric was chosen so.
     feature_importances_ : ndarray of shape (n_features_in_,)
-        ``scores_[metric]``.
+        ``scores_[metric]``; for "combined" the mean Borda count of the two metrics, d + 1
+        minus the mean of a feature's two ranks (``sparsefs._ranking.combined_scores``).
     ranking_ : ndarray of int of shape (n_features_in_,)
         Rank of each feature, 1 for the most important (as ``RFE.ranking_``).
     feature_order_ : ndarray of int of shape (n_features_in_,)
@@ -286,7 +291,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
             self.importance_history_ = result.importance_history
         estimator = self.k_estimator or default_k_estimator(self.task_, sp.issparse(X))
         y_k = targets.classes[targets.codes] if self.task_ == "classification" else y
-        computed = C.METRICS if self.attribution or self.metric == "attr" else ("strength",)
+        computed = C.METRICS if self._needs_attribution() else ("strength",)
         k_window = n_select if self.n_features_to_select != "auto" else min(
             C.N_FEATURES_TO_SELECT, X.shape[1])
         windows = [fit_windows(self.importance, X, y_k, r, rows, k_window, estimator, computed)
@@ -296,8 +301,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                       for (_, r, _), (w, _) in zip(fits, windows)]
         self.scores_ = (per_repeat[0] if len(fits) == 1 else
                         {m: combine_scores([s[m] for s in per_repeat]) for m in C.METRICS})
-        self.feature_importances_ = self.scores_[self.metric]
-        self.feature_order_ = rank_features(self.feature_importances_)
+        self.feature_importances_ = metric_scores(self.scores_, self.metric)
+        self.feature_order_ = metric_order(self.scores_, self.metric)
         self.ranking_ = np.empty(X.shape[1], dtype=np.int64)
         self.ranking_[self.feature_order_] = np.arange(1, X.shape[1] + 1)
         if self.n_features_to_select == "auto":
@@ -305,7 +310,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                 X, y_k, self.feature_order_, tr, va, estimator, self.k_tol)
             n_select = self.n_features_to_select_
         if len(fits) > 1:
-            orders = [rank_features(s[self.metric]) for s in per_repeat]
+            orders = [metric_order(s, self.metric) for s in per_repeat]
             self.selection_frequency_, self.mean_rank_, chosen = selection_table(orders,
                                                                                  n_select)
             self.stability_ = nogueira_stability(chosen)
@@ -326,13 +331,16 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
                              update_every=self.update_every, zeta=self.zeta,
                              zeta_end=self.zeta_end, patience=self.n_iter_no_change,
                              max_time=self.max_time,
-                             attribution=self.attribution or self.metric == "attr",
+                             attribution=self._needs_attribution(),
                              keep_importance_history=self.importance_history,
                              attribution_every=self.attribution_every,
                              prune_min_inputs=C.prune_floor(known_k, d, self.prune_floor))
         result = train_mlp(network, Xn, y_net, Xn, y_net, config, rng, progress=self._progress,
                            train_rows=tr, val_rows=va)
         return network, result, (tr, va)
+
+    def _needs_attribution(self):
+        return bool(self.attribution) or self.metric != "strength"
 
     def _network_and_split(self, n, d, targets, batch, rng):
         """The untrained network and the (train rows, validation rows) split of ``n`` rows,
@@ -356,7 +364,7 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
     def top_features(self, k: int, metric: str | None = None) -> np.ndarray:
         """Indices of the ``k`` most important features by ``metric`` (default: ``self.metric``)."""
         check_is_fitted(self, "scores_")
-        return rank_features(self.scores_[metric or self.metric])[:k]
+        return metric_order(self.scores_, metric or self.metric)[:k]
 
     def importance_frame(self):
         """The fitted scores as a pandas DataFrame, one row per feature, most important first:

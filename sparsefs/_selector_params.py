@@ -5,7 +5,7 @@ import numbers
 
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, METRICS, SOLVERS, TASKS
+from ._config import DTYPES, IMPORTANCE_CHOICES, METHODS, RANKING_METRICS, SOLVERS, TASKS
 from .nn.losses import SOFTMAX_AXES
 
 PARAMETER_CONSTRAINTS = {
@@ -16,7 +16,7 @@ PARAMETER_CONSTRAINTS = {
     "k_estimator": [HasMethods(["fit", "score"]), None],
     "method": [StrOptions(set(METHODS))],
     "density": [Interval(numbers.Real, 0, 1, closed="right")],
-    "metric": [StrOptions(set(METRICS))],
+    "metric": [StrOptions(set(RANKING_METRICS))],
     "importance": [StrOptions(set(IMPORTANCE_CHOICES))],
     "hidden_layer_sizes": ["array-like"],
     "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],

@@ -43,6 +43,22 @@ def test_train_madelon_writes_the_json(tmp_path):
     assert r["memory"]["peak_rss_bytes"] > 0 and r["seconds"]["total"] >= r["seconds"]["train"]
 
 
+def test_train_combined_metric_prints_and_records_the_mean_rank_order(tmp_path):
+    from scipy.stats import rankdata
+
+    out = tmp_path / "run.json"
+    res = run("train", "--data", "madelon", "--method", "guided-prune", "--metric", "combined",
+              *FAST, "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "combined *" in res.output
+    r = json.loads(out.read_text())
+    assert set(r["accuracy"]) == {"attr", "strength", "combined"}
+    assert r["ranking"] == r["rankings"]["combined"] and r["metric"] == "combined"
+    mean = sum(rankdata(-np.array(r["scores"][m]), method="ordinal")
+               for m in ("attr", "strength")) / 2
+    assert np.all(np.diff(mean[r["ranking"]]) >= 0)
+
+
 @pytest.mark.slow
 def test_same_seed_same_ranking(tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"

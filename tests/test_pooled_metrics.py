@@ -26,3 +26,41 @@ def test_rebuilt_validation_rows_are_the_fits_own(method, seed):
     np.testing.assert_array_equal(va, sel.validation_indices_)
     other = validation_rows(SimpleNamespace(**{**vars(rec), "seed": seed + 1}), X.shape[0], y)
     assert not np.array_equal(other[1], va)
+
+
+def test_combined_scores_order_is_the_pooled_mean_rank_of_complete_lists():
+    from bench.seed_ensemble import pooled_ranking
+    from sparsefs._ranking import combined_order, combined_scores, rank_features
+
+    rng = np.random.default_rng(1)
+    d = 60
+    attr, strength = rng.normal(size=d), rng.normal(size=d)
+    strength[:10] = attr[:10]  # agreeing features, and ties of the mean rank to break
+    got = combined_order(attr, strength)
+    lists = [rank_features(attr), rank_features(strength)]
+    np.testing.assert_array_equal(got, pooled_ranking(lists, d))
+    mean_rank = {}
+    for lst in lists:
+        for r, f in enumerate(lst, 1):
+            mean_rank[int(f)] = mean_rank.get(int(f), 0) + r / 2
+    ranks = [mean_rank[int(f)] for f in got]
+    assert ranks == sorted(ranks)
+    np.testing.assert_allclose(combined_scores(attr, strength)[got], d + 1 - np.array(ranks))
+
+
+def test_selector_combined_metric_ranks_by_mean_rank_of_its_two_scores():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 30))
+    y = (X[:, 0] - X[:, 3] > 0).astype(int)
+    sel = SparseFeatureSelector(n_features_to_select=4, method="guided-prune", density=0.3,
+                                hidden_layer_sizes=(16,), max_iter=5, metric="combined",
+                                random_state=0).fit(X, y)
+    mean = (rankdata(-sel.scores_["attr"], method="ordinal")
+            + rankdata(-sel.scores_["strength"], method="ordinal")) / 2
+    assert np.all(np.diff(mean[sel.feature_order_]) >= 0)
+    assert sel.get_support().sum() == 4
+    np.testing.assert_array_equal(sel.get_support(indices=True),
+                                  np.sort(sel.feature_order_[:4]))
+    assert sel.scores_["attr"].any()  # attribution was computed for it

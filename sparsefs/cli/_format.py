@@ -25,7 +25,7 @@ def format_train_summary(r, relevant_found=None):
         "",
         f"{'metric':<10}{'K':>5}{column:>15}   top features",
     ]
-    for m in ("attr", "strength"):
+    for m in r["rankings"]:
         mark = " *" if m == r["metric"] else ""
         top = ", ".join(str(i) for i in r["rankings"][m][:8])
         lines.append(f"{m + mark:<10}{r['k']:>5}{scores[m]:>15.4f}   {top}, ...")
@@ -37,7 +37,7 @@ def format_train_summary(r, relevant_found=None):
     if relevant_found:
         lines.append(f"{r['dataset']}'s {relevant_found['of']} relevant features (from its "
                      f"correlation structure) in the top {r['k']}: " + ", ".join(
-                         f"{m} {relevant_found[m]}" for m in ("attr", "strength")))
+                         f"{m} {relevant_found[m]}" for m in r["rankings"]))
     lines += [
         "",
         f"{'':<22}{'this run':>14}{'dense':>14}{'ratio':>9}",

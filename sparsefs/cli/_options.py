@@ -16,7 +16,7 @@ NON_NEGATIVE = click.FloatRange(min=0)
 POSITIVE = click.FloatRange(min=0, min_open=True)
 FRACTION = click.FloatRange(0, 1, min_open=True)
 FRACTION_CLOSED = click.FloatRange(0, 1)
-METRIC = click.Choice(C.METRICS, case_sensitive=False)
+METRIC = click.Choice(C.RANKING_METRICS, case_sensitive=False)
 HIDDEN_DEFAULT = ",".join(str(h) for h in C.HIDDEN)
 
 
@@ -110,7 +110,8 @@ def training_options(func):
         click.option("--density", type=FRACTION, default=C.DENSITY, show_default=True,
                      help="Fraction of weights stored, in (0, 1]."),
         click.option("--metric", type=METRIC, default=C.METRIC, show_default=True,
-                     help="Importance that ranks the features: attribution or strength."),
+                     help="Importance that ranks the features: attribution, strength, or "
+                          "combined (the mean of the two ranks)."),
         click.option("--epochs", type=POSITIVE_INT, default=C.EPOCHS, show_default=True,
                      help=f"Maximum epochs (early stopping, patience {C.PATIENCE})."),
         click.option("--l2", type=NON_NEGATIVE, default=C.L2, show_default=True,

@@ -140,7 +140,7 @@ def _selection_record(sel, tb, chosen, names, seed):
     import dataclasses
 
     from .. import __version__
-    from .._selector import rank_features
+    from .._ranking import rank_features
     from ..experiments.records import RunRecord
 
     repeats = {}

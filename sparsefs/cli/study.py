@@ -8,6 +8,7 @@ from .. import _config as C
 from ._config_file import config_option
 from ._options import (
     HIDDEN_DEFAULT,
+    METRIC,
     POSITIVE,
     POSITIVE_INT,
     check_training_args,
@@ -41,6 +42,9 @@ _csv = ",".join
 @click.option("--prune-floor", default=None,
               help="Guided-prune's floor of active inputs: a number, or 'sweep' for twice the "
                    "largest K the study reads  [default: max(100, 2 K)]")
+@click.option("--metric", type=METRIC, default=C.METRIC, show_default=True,
+              help="The run's own ranking; 'combined' also records and scores the mean of "
+                   "the two ranks (both metrics are always recorded).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Study folder; a rerun skips finished runs.")
 @click.option("--jobs", type=POSITIVE_INT, default=1, show_default=True, help="Parallel runs.")
@@ -52,7 +56,7 @@ _csv = ",".join
 @config_option
 @fails_cleanly
 def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, importance, lr,
-          softmax_axis, prune_floor, out_dir, jobs, scheduler, data_dir, quiet):
+          softmax_axis, prune_floor, metric, out_dir, jobs, scheduler, data_dir, quiet):
     """Run the paper's grid: data sets x methods x densities x L2 x seeds.
 
     Each run is written atomically to its own file under OUT/runs; a killed study restarted
@@ -88,7 +92,8 @@ def study(datasets, methods, densities, l2s, seeds, baselines, epochs, hidden, i
                      densities=parse_densities(densities), l2s=parse_floats(l2s),
                      seeds=parse_seeds(seeds), out_dir=out_dir, epochs=epochs, hidden=hidden,
                      importance=importance, learning_rate=lr, softmax_axis=softmax_axis,
-                     prune_floor=prune_floor, jobs=jobs, scheduler=scheduler, data_dir=data_dir,
+                     prune_floor=prune_floor, metric=metric.lower(), jobs=jobs,
+                     scheduler=scheduler, data_dir=data_dir,
                      baselines=tuple(b for b in baselines.split(",") if b))
     res = run_study(spec, progress=show)
     click.echo(f"{len(res['computed'])} computed, {len(res['skipped'])} skipped, "

@@ -81,4 +81,4 @@ def _madelon_found(dataset, result):
     except ValueError:
         return None
     return {"of": len(relevant), **{m: hits(result["rankings"][m], relevant, result["k"])
-                                    for m in ("attr", "strength")}}
+                                    for m in result["rankings"]}}

@@ -126,7 +126,8 @@ def _compute(task, settings, data_arg, data_dir, threads):
     if task["kind"] == "baseline":
         return _trimmed(baseline_record(task["method"], ds, X_tr, X_te, seed=task["seed"], k=k,
                                         k_sweep=settings["k_sweep"], n_jobs=threads), keep)
-    record = run_job(ds, method=task["method"], density=task["density"], metric="attr", k=k,
+    record = run_job(ds, method=task["method"], density=task["density"],
+                     metric=settings.get("metric", C.METRIC), k=k,
                      epochs=settings["epochs"], seed=task["seed"], l2=task["l2"],
                      batch_size=settings["batch_size"], hidden=tuple(settings["hidden"]),
                      update_every=settings["update_every"], max_time=settings["max_time"],

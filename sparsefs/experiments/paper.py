@@ -12,7 +12,7 @@ from .._config import BASELINES
 CITATION = ("Atashgahi, Liu, Pechenizkiy, Veldhuis, Mocanu, van der Schaar, \"Unveiling the "
             "Power of Sparse Neural Networks for Feature Selection\", ECAI 2024, arXiv:2408.04583")
 PAPER_CSV = Path(__file__).parents[1] / "data" / "files" / "paper_results.csv"
-METRIC_LABEL = {"strength": "QS", "attr": "Attr", "score": ""}
+METRIC_LABEL = {"strength": "QS", "attr": "Attr", "combined": "Attr+QS", "score": ""}
 METHOD_LABEL = {"dense": "Dense", "set": "SET", "rigl": "RigL", "guided": "Guided",
                 "guided-prune": "Guided-Prune", **BASELINES}
 #: The paper's Table 6 columns in its order: (method, metric, label).

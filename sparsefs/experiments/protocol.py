@@ -11,7 +11,8 @@ import numpy as np
 from .. import __version__
 from .. import _config as C
 from .._config import IMPORTANCE_VARIANTS, METRICS
-from .._selector import SparseFeatureSelector, rank_features
+from .._ranking import metric_order, rank_features
+from .._selector import SparseFeatureSelector
 from .._threading import thread_map
 from ..data.scaling import fit_scale
 from ..nn import accounting
@@ -25,8 +26,8 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
             importance=C.IMPORTANCE, learning_rate=C.LEARNING_RATE, softmax_axis="class",
             score_variants=True, task="auto", importance_history=False, attribution_every=1,
             prune_floor=None):
-    """Train on ``dataset`` and evaluate the top ``k`` features of both metrics with SVC (SVR
-    and R^2 for a regression target).
+    """Train on ``dataset`` and evaluate the top ``k`` features of both metrics, and of
+    ``metric`` when it is "combined", with SVC (SVR and R^2 for a regression target).
 
     Parameters
     ----------
@@ -88,9 +89,10 @@ def run_job(dataset, method=C.METHOD, density=C.DENSITY, metric=C.METRIC, k=None
         attribution_every=attribution_every, prune_floor=prune_floor, k_estimator=chooser,
         callback=progress, random_state=seed)
     sel.fit(X_tr, y_tr)
-    rankings = {m: rank_features(sel.scores_[m]) for m in METRICS}
-    scores = dict(zip(METRICS, thread_map(
-        lambda m: score(X_tr, y_tr, X_te, y_te, rankings[m][:k]), METRICS)))
+    shown = (*METRICS, metric) if metric not in METRICS else METRICS
+    rankings = {m: metric_order(sel.scores_, m) for m in shown}
+    scores = dict(zip(shown, thread_map(
+        lambda m: score(X_tr, y_tr, X_te, y_te, rankings[m][:k]), shown)))
     regression = task == "regression"
     return RunRecord(
         sparsefs_version=__version__, method=method, metric=metric, k=k, seed=int(seed),

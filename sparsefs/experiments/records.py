@@ -20,7 +20,8 @@ class RunRecord:
     """One run. Rankings are feature indices, most important first; accuracies in [0, 1].
 
     ``rankings``, ``scores``, ``accuracy`` and ``sweep`` are keyed by metric ("attr",
-    "strength", or "score" for a baseline); ``sweep[metric]`` maps str(K) to accuracy.
+    "strength", or "score" for a baseline; ``rankings`` and ``accuracy`` of a run made with
+    ``metric="combined"`` also hold "combined"); ``sweep[metric]`` maps str(K) to accuracy.
     ``flops`` holds ``train``, ``train_dense``, ``ratio``, ``by_phase``, ``by_phase_dense``;
     ``memory`` holds ``param_bytes``, ``param_bytes_dense``, ``peak_rss_bytes`` (bytes);
     ``seconds`` holds ``train`` and ``total``. A regression run (``learning_task``

@@ -141,7 +141,7 @@ def summarize(out_dir, importance=None):
     datasets = sorted({c["dataset"] for c in cells}, key=lambda d: (order.get(d, 1e9), d))
     present_baselines = [b for b in BASELINES if any(m == b for _, m in chosen)]
     guided = [(m, x, f"{METHOD_LABEL[m]}-{METRIC_LABEL[x]}") for m in ("guided", "guided-prune")
-              for x in ("strength", "attr") if any(g == m for _, g in chosen)]
+              for x in ("strength", "attr", "combined") if any(g == m for _, g in chosen)]
     columns = [*COLUMNS, *guided, *((b, "score", BASELINES[b]) for b in present_baselines)]
     rows = []
     for dataset in datasets:

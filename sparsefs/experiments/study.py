@@ -49,6 +49,9 @@ class StudySpec:
         Classical rankings, one task per (data set, seed).
     epochs, hidden, batch_size, update_every, max_time, importance, learning_rate,
     softmax_axis : passed to ``run_job``.
+    metric : one of ``RANKING_METRICS``
+        The record's own ranking. Every run records both metrics' rankings; "combined" also
+        records and sweeps the combined one (training is the same as for "attr").
     k : int, optional
         Features evaluated; each data set's paper K (100, madelon 20) by default.
     k_sweep : list of int
@@ -85,6 +88,7 @@ class StudySpec:
     importance: str = C.IMPORTANCE
     learning_rate: float = C.LEARNING_RATE
     softmax_axis: str = "class"
+    metric: str = C.METRIC
     k_sweep: tuple = C.K_SWEEP
     prune_floor: object = None
     out_dir: object = "study"
@@ -113,7 +117,8 @@ class StudySpec:
                 # Only a study that asked for another floor records one, so folders made
                 # before the option keep matching their settings.
                 **({"prune_floor": check_floor(self.prune_floor)}
-                   if self.prune_floor is not None else {})}
+                   if self.prune_floor is not None else {}),
+                **({"metric": self.metric} if self.metric != C.METRIC else {})}
 
     def threads_per_task(self):
         if self.threads is not None:

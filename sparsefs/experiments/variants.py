@@ -41,6 +41,9 @@ def reread_accuracy(record, importance):
         return record
     accuracy = {}
     for metric in record.accuracy:
+        if metric not in METRICS:  # "combined" is read from both metrics' own windows
+            accuracy[metric] = record.accuracy[metric]
+            continue
         window = resolve_importance(importance, metric)
         got = (validated_choice(record, metric) if window == VALIDATED
                else record.get("variants", window, metric))
