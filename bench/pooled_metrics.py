@@ -164,6 +164,39 @@ def validation_table(done, runs, method):
     return per
 
 
+def flops_lines(table_dir, folder, method, metric):
+    """Markdown lines: per data set, ``method``'s test accuracy at K with ``metric`` (mean ±
+    std over seeds) beside SET-Attr at density 0.2 from ``table_dir`` and the best classical
+    baseline (picked on the test split: an oracle), and its training FLOPs against SET's;
+    '=' where it is within one SET std of SET-Attr, or better (the report's rule)."""
+    from sparsefs._config import BASELINES
+    from sparsefs.experiments.report import make_cells
+
+    table, mine = make_cells(load_runs(table_dir)), make_cells(load_runs(folder))
+    set_cells = {c["dataset"]: c for c in table if c["method"] == "set" and c["density"] == 0.2}
+    rows, ratios, half = [], [], 0
+    for c in (c for c in mine if c["method"] == method and metric in c["acc"]):
+        d, s = c["dataset"], set_cells.get(c["dataset"])
+        if s is None:
+            continue
+        best = max(((BASELINES[b["method"]], b["acc"]["score"][0]) for b in table
+                    if b["dataset"] == d and b["kind"] == "baseline" and b["method"] != "random"),
+                   key=lambda t: t[1], default=("–", float("nan")))
+        ratio = c["flops_train"] / s["flops_train"]
+        same = c["acc"][metric][0] >= s["acc"]["attr"][0] - s["acc"]["attr"][1]
+        ratios.append(ratio)
+        half += same and ratio <= 0.5
+        rows.append([d, c["n"], "%.2f±%.2f" % c["acc"][metric], "%.2f±%.2f" % s["acc"]["attr"],
+                     f"{best[0]} {best[1]:.2f}", f"{ratio:.3f}", "=" if same else "lower"])
+    return [f"## Accuracy at K and training FLOPs: {method} {metric} against SET-Attr", "",
+            f"SET at density 0.2 from the table's folder; FLOPs ratio = {method}'s training "
+            "FLOPs over SET's (mean per run); best classical is picked on the test split.", "",
+            markdown_table(["Dataset", "seeds", f"{metric} [%]", "SET-Attr [%]",
+                            "best classical", "FLOPs vs SET", "accuracy"], rows), "",
+            f"Median FLOPs ratio {np.median(ratios):.3f}; at most half of SET's FLOPs at equal "
+            f"accuracy on {half} of {len(rows)} data sets.", ""]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folder")
@@ -185,10 +218,11 @@ def main(argv=None):
     runs = load_runs(args.folder)
     name = os.path.basename(args.folder.rstrip("/"))
     table = summarize(args.table, "auto")["rows"]
-    mine = summarize(args.folder, "auto")["rows"]
+    same = os.path.realpath(args.folder) == os.path.realpath(args.table)
+    mine = [] if same else summarize(args.folder, "auto")["rows"]  # no column twice
     if not any("combined" in r.rankings for r in runs if r.method == args.method):
         mine += pooled_rows(done, runs, args.method, f"Guided-Prune-{POOLED} (top-200 lists)")
-    datasets = sorted({r["dataset"] for r in mine if r["method"] == args.method}
+    datasets = sorted({r.dataset for r in runs if r.method == args.method}
                       & {r["dataset"] for r in table})
     val = validation_table(done, runs, args.method)
     command = "python bench/pooled_metrics.py " + " ".join(argv or sys.argv[1:])
@@ -200,6 +234,8 @@ def main(argv=None):
           markdown_table(["List", "mean val accuracy", "data sets"],
                          [[m, f"{np.mean(v):.2f}", len(v)] for m, v in val.items()]), "",
           *side_by_side_ranks(table, mine, datasets, args.method, f"[{name}]")]
+    if any("combined" in r.rankings for r in runs if r.method == args.method):
+        md += flops_lines(args.table, args.folder, args.method, "combined")
     text = "\n".join(md)
     write_text_atomic(os.path.join(args.folder, "pooled_metrics.md"), text)
     print(text)
