@@ -32,7 +32,7 @@ from bench.seed_ensemble import pooled_ranking  # noqa: E402
 from bench.swap_rule import side_by_side_ranks  # noqa: E402
 from sparsefs._config import K_SWEEP  # noqa: E402
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
-from sparsefs.experiments.report import load_runs, summarize  # noqa: E402
+from sparsefs.experiments.report import load_runs, make_cells, summarize  # noqa: E402
 from sparsefs.experiments.tables import markdown_table  # noqa: E402
 
 POOLED = "Attr+QS"
@@ -164,15 +164,14 @@ def validation_table(done, runs, method):
     return per
 
 
-def flops_lines(table_dir, folder, method, metric):
+def flops_lines(table, mine, method, metric):
     """Markdown lines: per data set, ``method``'s test accuracy at K with ``metric`` (mean ±
-    std over seeds) beside SET-Attr at density 0.2 from ``table_dir`` and the best classical
-    baseline (picked on the test split: an oracle), and its training FLOPs against SET's;
-    '=' where it is within one SET std of SET-Attr, or better (the report's rule)."""
+    std over seeds) beside SET-Attr at density 0.2 from the ``table`` cells and the best
+    classical baseline (picked on the test split: an oracle), and its training FLOPs against
+    SET's; '=' where it is within one SET std of SET-Attr, or better (the report's rule).
+    ``table`` and ``mine`` are ``make_cells`` lists."""
     from sparsefs._config import BASELINES
-    from sparsefs.experiments.report import make_cells
 
-    table, mine = make_cells(load_runs(table_dir)), make_cells(load_runs(folder))
     set_cells = {c["dataset"]: c for c in table if c["method"] == "set" and c["density"] == 0.2}
     rows, ratios, half = [], [], 0
     for c in (c for c in mine if c["method"] == method and metric in c["acc"]):
@@ -235,7 +234,8 @@ def main(argv=None):
                          [[m, f"{np.mean(v):.2f}", len(v)] for m, v in val.items()]), "",
           *side_by_side_ranks(table, mine, datasets, args.method, f"[{name}]")]
     if any("combined" in r.rankings for r in runs if r.method == args.method):
-        md += flops_lines(args.table, args.folder, args.method, "combined")
+        md += flops_lines(make_cells(load_runs(args.table)), make_cells(runs), args.method,
+                          "combined")
     text = "\n".join(md)
     write_text_atomic(os.path.join(args.folder, "pooled_metrics.md"), text)
     print(text)

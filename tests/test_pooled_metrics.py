@@ -64,3 +64,29 @@ def test_selector_combined_metric_ranks_by_mean_rank_of_its_two_scores():
     np.testing.assert_array_equal(sel.get_support(indices=True),
                                   np.sort(sel.feature_order_[:4]))
     assert sel.scores_["attr"].any()  # attribution was computed for it
+
+
+def _cell(dataset, method, acc, flops=None, density=0.2, kind="nn"):
+    return {"dataset": dataset, "method": method, "kind": kind, "density": density, "n": 5,
+            "acc": acc, "flops_train": flops}
+
+
+def test_flops_lines_count_half_the_flops_at_equal_accuracy():
+    from bench.pooled_metrics import flops_lines
+
+    table = [_cell("a", "set", {"attr": (80.0, 2.0)}, 100.0),
+             _cell("b", "set", {"attr": (90.0, 1.0)}, 100.0),
+             _cell("a", "set", {"attr": (99.0, 0.0)}, 1.0, density=0.05),  # not density 0.2
+             _cell("a", "extratrees", {"score": (85.0, 0.0)}, kind="baseline", density=None),
+             _cell("a", "random", {"score": (95.0, 0.0)}, kind="baseline", density=None)]
+    mine = [_cell("a", "guided-prune", {"combined": (78.5, 1.0)}, 40.0),  # within 1 std
+            _cell("b", "guided-prune", {"combined": (88.0, 1.0)}, 30.0),  # below
+            _cell("c", "guided-prune", {"combined": (50.0, 1.0)}, 30.0)]  # no SET cell
+    text = "\n".join(flops_lines(table, mine, "guided-prune", "combined"))
+    rows = [line for line in text.splitlines() if line.startswith("| a ") or
+            line.startswith("| b ")]
+    assert rows[0].split(" | ")[4:] == ["ExtraTrees 85.00", "0.400", "= |"]
+    assert rows[1].split(" | ")[5:] == ["0.300", "lower |"]
+    assert "| c " not in text
+    assert "Median FLOPs ratio 0.350; at most half of SET's FLOPs at equal accuracy on 1 of 2" \
+        in text
