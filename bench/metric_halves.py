@@ -99,7 +99,7 @@ def summary(done):
             for d, v in sorted(per.items())]
     means = {x: np.mean([100 * np.mean([r[x] for r in v]) for v in per.values()])
              for x in LISTS}
-    pairs = [(a, b) for a in ("combined",) for b in ("attr", "strength")]
+    pairs = [("combined", "attr"), ("combined", "strength"), ("strength", "attr")]
     wins = {p: sum(np.mean(r[p[0]]) > np.mean(r[p[1]]) for v in per.values() for r in v)
             for p in pairs}
     losses = {p: sum(np.mean(r[p[0]]) < np.mean(r[p[1]]) for v in per.values() for r in v)
@@ -110,7 +110,7 @@ def summary(done):
             f"{FIXED_IMPORTANCE['strength']}.", "",
             markdown_table(["List", "mean held-out accuracy"],
                            [[x, f"{means[x]:.2f}"] for x in LISTS]), "",
-            *(f"- combined vs {b}: better in {wins[(a, b)]} runs, worse in {losses[(a, b)]}"
+            *(f"- {a} vs {b}: better in {wins[(a, b)]} runs, worse in {losses[(a, b)]}"
               for a, b in pairs), "",
             markdown_table(["Dataset", "runs", *LISTS], rows), ""]
 
@@ -138,9 +138,11 @@ def main(argv=None):
         X_tr, _ = fit_scale(ds.X_train, ds.X_test, ds.scaling)
         for rec in sorted(todo, key=lambda r: r.seed):
             sel = retrain(rec, X_tr, ds.y_train)
-            # Re-read, so parallel invocations on other data sets keep each other's results.
+            got = held_out_scores(sel, X_tr, ds.y_train, rec.k)
+            # Re-read just before writing, so parallel invocations on other data sets keep
+            # each other's results.
             done = json.load(open(path)) if os.path.exists(path) else {}
-            done[f"{dataset}/s{rec.seed}"] = held_out_scores(sel, X_tr, ds.y_train, rec.k)
+            done[f"{dataset}/s{rec.seed}"] = got
             write_text_atomic(path, json.dumps(done, indent=1, sort_keys=True))
             print(dataset, rec.seed, {x: np.round(v, 3).tolist()
                                       for x, v in done[f"{dataset}/s{rec.seed}"].items()},
