@@ -164,17 +164,17 @@ def validation_table(done, runs, method):
     return per
 
 
-def flops_lines(table, mine, method, metric):
-    """Markdown lines: per data set, ``method``'s test accuracy at K with ``metric`` (mean ±
-    std over seeds) beside SET-Attr at density 0.2 from the ``table`` cells and the best
-    classical baseline (picked on the test split: an oracle), and its training FLOPs against
-    SET's; '=' where it is within one SET std of SET-Attr, or better (the report's rule).
-    ``table`` and ``mine`` are ``make_cells`` lists."""
+def flops_lines(table, mine, method, metrics):
+    """Markdown lines: per data set, ``method``'s test accuracy at K with each of ``metrics``
+    (mean ± std over seeds) beside SET-Attr at density 0.2 from the ``table`` cells and the
+    best classical baseline (picked on the test split: an oracle), and its training FLOPs
+    against SET's; '=' where a metric is within one SET std of SET-Attr, or better (the
+    report's rule). ``table`` and ``mine`` are ``make_cells`` lists."""
     from sparsefs._config import BASELINES
 
     set_cells = {c["dataset"]: c for c in table if c["method"] == "set" and c["density"] == 0.2}
-    rows, ratios, half = [], [], 0
-    for c in (c for c in mine if c["method"] == method and metric in c["acc"]):
+    rows, ratios, half = [], [], dict.fromkeys(metrics, 0)
+    for c in (c for c in mine if c["method"] == method and set(metrics) <= set(c["acc"])):
         d, s = c["dataset"], set_cells.get(c["dataset"])
         if s is None:
             continue
@@ -182,18 +182,23 @@ def flops_lines(table, mine, method, metric):
                     if b["dataset"] == d and b["kind"] == "baseline" and b["method"] != "random"),
                    key=lambda t: t[1], default=("–", float("nan")))
         ratio = c["flops_train"] / s["flops_train"]
-        same = c["acc"][metric][0] >= s["acc"]["attr"][0] - s["acc"]["attr"][1]
         ratios.append(ratio)
-        half += same and ratio <= 0.5
-        rows.append([d, c["n"], "%.2f±%.2f" % c["acc"][metric], "%.2f±%.2f" % s["acc"]["attr"],
-                     f"{best[0]} {best[1]:.2f}", f"{ratio:.3f}", "=" if same else "lower"])
-    return [f"## Accuracy at K and training FLOPs: {method} {metric} against SET-Attr", "",
+        cells = []
+        for m in metrics:
+            same = c["acc"][m][0] >= s["acc"]["attr"][0] - s["acc"]["attr"][1]
+            half[m] += same and ratio <= 0.5
+            cells.append("%.2f±%.2f" % c["acc"][m] + ("" if same else " (lower)"))
+        rows.append([d, c["n"], *cells, "%.2f±%.2f" % s["acc"]["attr"],
+                     f"{best[0]} {best[1]:.2f}", f"{ratio:.3f}"])
+    return [f"## Accuracy at K and training FLOPs: {method} against SET-Attr", "",
             f"SET at density 0.2 from the table's folder; FLOPs ratio = {method}'s training "
-            "FLOPs over SET's (mean per run); best classical is picked on the test split.", "",
-            markdown_table(["Dataset", "seeds", f"{metric} [%]", "SET-Attr [%]",
-                            "best classical", "FLOPs vs SET", "accuracy"], rows), "",
+            "FLOPs over SET's (mean per run); best classical is picked on the test split; "
+            "(lower) = more than one SET std below SET-Attr.", "",
+            markdown_table(["Dataset", "seeds", *(f"{m} [%]" for m in metrics),
+                            "SET-Attr [%]", "best classical", "FLOPs vs SET"], rows), "",
             f"Median FLOPs ratio {np.median(ratios):.3f}; at most half of SET's FLOPs at equal "
-            f"accuracy on {half} of {len(rows)} data sets.", ""]
+            f"accuracy on " + ", ".join(f"{half[m]} ({m})" for m in metrics)
+            + f" of {len(rows)} data sets.", ""]
 
 
 def main(argv=None):
@@ -235,7 +240,7 @@ def main(argv=None):
           *side_by_side_ranks(table, mine, datasets, args.method, f"[{name}]")]
     if any("combined" in r.rankings for r in runs if r.method == args.method):
         md += flops_lines(make_cells(load_runs(args.table)), make_cells(runs), args.method,
-                          "combined")
+                          ("attr", "strength", "combined"))
     text = "\n".join(md)
     write_text_atomic(os.path.join(args.folder, "pooled_metrics.md"), text)
     print(text)

@@ -82,11 +82,13 @@ def test_flops_lines_count_half_the_flops_at_equal_accuracy():
     mine = [_cell("a", "guided-prune", {"combined": (78.5, 1.0)}, 40.0),  # within 1 std
             _cell("b", "guided-prune", {"combined": (88.0, 1.0)}, 30.0),  # below
             _cell("c", "guided-prune", {"combined": (50.0, 1.0)}, 30.0)]  # no SET cell
-    text = "\n".join(flops_lines(table, mine, "guided-prune", "combined"))
+    text = "\n".join(flops_lines(table, mine, "guided-prune", ("combined",)))
     rows = [line for line in text.splitlines() if line.startswith("| a ") or
             line.startswith("| b ")]
-    assert rows[0].split(" | ")[4:] == ["ExtraTrees 85.00", "0.400", "= |"]
-    assert rows[1].split(" | ")[5:] == ["0.300", "lower |"]
+    assert rows[0].split(" | ")[2:] == ["78.50±1.00", "80.00±2.00", "ExtraTrees 85.00",
+                                        "0.400 |"]
+    assert rows[1].split(" | ")[2] == "88.00±1.00 (lower)"
+    assert rows[1].split(" | ")[-1] == "0.300 |"
     assert "| c " not in text
-    assert "Median FLOPs ratio 0.350; at most half of SET's FLOPs at equal accuracy on 1 of 2" \
-        in text
+    assert ("Median FLOPs ratio 0.350; at most half of SET's FLOPs at equal accuracy on "
+            "1 (combined) of 2 data sets") in text
