@@ -14,8 +14,7 @@ SPARSE_METHODS = ("set", "rigl", "guided", "guided-prune")
 #: Importance metrics: neuron attribution, neuron strength (the paper's "QS").
 METRICS = ("attr", "strength")
 #: What a ranking may be read from: a metric, or "combined", the mean of a feature's two ranks
-#: (sparsefs/_ranking.py; chosen on validation rows for guided-prune, README
-#: "Attribution and strength together").
+#: (sparsefs/_ranking.py; README "Attribution and strength together" compares the three).
 RANKING_METRICS = (*METRICS, "combined")
 #: How the per-mini-batch importance is accumulated. "sum_to_best":
 #: epochs 1..best (lowest validation loss); "best_epoch": that epoch only; "last_batch": the

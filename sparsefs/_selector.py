@@ -55,9 +55,8 @@ class SparseFeatureSelector(SelectorMixin, BaseEstimator):
         Fraction of all weights stored (Erdos-Renyi-Kernel spread over layers).
     metric : {"attr", "strength", "combined"}, default="attr"
         Importance used for the selection: neuron attribution, neuron strength, or both:
-        "combined" orders features by the mean of their two ranks (ties by attribution),
-        which ranked best on validation rows with ``method="guided-prune"`` (README
-        "Attribution and strength together"); it needs attribution.
+        "combined" orders features by the mean of their two ranks (ties by attribution; it
+        needs attribution). README "Attribution and strength together" compares the three.
     importance : {"auto", "validated", "sum_to_best", "best_epoch", "last_batch", \
             "published", "all_epochs"}, default="auto"
         Which accumulation of the per-mini-batch importance decides: summed over epochs 1 to
