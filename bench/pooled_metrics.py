@@ -14,7 +14,11 @@ run stored), and on the test split for every K of the sweep. The choice is read 
 validation means; the test split only shows what the choice buys: average rank over K among the
 ``--table`` study's columns, with the folder's two metric columns and the pooled one beside
 them. Per-run results go to ``<folder>/pooled_metrics.json`` as they finish (a rerun skips
-them); the report is ``<folder>/pooled_metrics.md``.
+them); the report is ``<folder>/pooled_metrics.md``. A folder made with ``sparsefs study
+--metric combined`` brings the product's own combined order (every feature's two ranks),
+which is scored instead, and the report adds accuracy at K and FLOPs against SET per data
+set. ``--full-check DATASETS`` retrains seed ``--full-seed`` of those data sets and counts how
+much of the product's top K the pooled top-200 lists share (``pooled_full_check.json``).
 """
 
 import argparse
