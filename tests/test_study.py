@@ -381,3 +381,23 @@ def test_prune_floor_sweep_keeps_twice_the_largest_k_read_and_is_recorded(tmp_pa
     with pytest.raises(InputError, match="prune floor"):
         _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "c",
                prune_floor="twice")
+
+
+def test_combined_metric_study_records_sweeps_and_reports_a_third_column(tmp_path):
+    data = _synthetic(tmp_path / "syn.npz", n=120, d=40)
+    res = _study([data], ("guided-prune",), (0.5,), (1e-4,), "0,1", tmp_path / "c",
+                 metric="combined")
+    assert res["failed"] == []
+    for rec in _records(tmp_path / "c").values():
+        assert set(rec["accuracy"]) == set(rec["sweep"]) == {"attr", "strength", "combined"}
+        assert rec["metric"] == "combined"
+        # the combined top K is the mean-rank order of the two recorded lists' heads
+        head = set(rec["rankings"]["attr"][:5]) & set(rec["rankings"]["strength"][:5])
+        assert head <= set(rec["rankings"]["combined"][:9])
+    settings = json.loads((tmp_path / "c" / "study.json").read_text())["settings"]
+    assert settings["metric"] == "combined"
+    rows = summarize(tmp_path / "c", "auto")["rows"]
+    assert {r["column"] for r in rows} == {"Guided-Prune-QS", "Guided-Prune-Attr",
+                                           "Guided-Prune-Attr+QS"}
+    with pytest.raises(InputError, match="other settings"):
+        _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "c")

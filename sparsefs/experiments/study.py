@@ -228,8 +228,10 @@ def _update_manifest(out, settings, grid):
         except (OSError, ValueError):
             raise InputError(f"{path} is unreadable; delete it to start the study afresh "
                              "(finished runs are kept).") from None
-        diff = {k: old["settings"].get(k) for k in settings
-                if old["settings"].get(k) != settings[k]}
+        # Both ways: a folder made with --metric combined or a --prune-floor records a key a
+        # later command without the option does not, and its runs must not be redone.
+        diff = {k: old["settings"].get(k) for k in {**old["settings"], **settings}
+                if old["settings"].get(k) != settings.get(k)}
         if diff:
             raise InputError(f"{out} holds a study with other settings ({diff}); use another "
                              "output folder or the same settings.")
