@@ -108,8 +108,9 @@ def _average_ties(accs):
 
 
 def _validation_lines(nn, rules, shared):
-    """Mean validation accuracy of each rule's default importance window: the only numbers a
-    recommendation may be chosen on."""
+    """Mean validation accuracy of each metric's fixed importance window. Strength as the
+    product reads it (its window chosen per fit on these very rows) would be flattered here,
+    so metrics are compared on held-out halves (bench/metric_halves.py)."""
     out = []
     for m in rules:
         for metric in ("attr", "strength"):
@@ -121,5 +122,7 @@ def _validation_lines(nn, rules, shared):
     if not out:
         return []
     return ["Validation accuracy [%] (SVC on each network's validation rows, mean over the "
-            "shared data sets): what a recommendation is chosen on.", "",
+            "shared data sets) in each metric's fixed window: what a rule is chosen on. "
+            "Strength's per-fit window, what the product ranks by, is scored against "
+            "attribution on held-out halves of these rows by bench/metric_halves.py.", "",
             markdown_table(["Column", "mean val accuracy", "data sets"], out), ""]
