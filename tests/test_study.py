@@ -401,3 +401,7 @@ def test_combined_metric_study_records_sweeps_and_reports_a_third_column(tmp_pat
                                            "Guided-Prune-Attr+QS"}
     with pytest.raises(InputError, match="other settings"):
         _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "c")
+    # a study without it shows no empty combined column
+    _study([data], ("guided-prune",), (0.5,), (1e-4,), "0", tmp_path / "plain")
+    assert not any("Attr+QS" in c for c in summarize(tmp_path / "plain", "auto")["columns"])
+    assert "Guided-Prune-Attr+QS" in summarize(tmp_path / "c", "auto")["columns"]

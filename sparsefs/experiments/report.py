@@ -140,8 +140,11 @@ def summarize(out_dir, importance=None):
     order = {r["dataset"]: i for i, r in enumerate(load_paper_results("6"))}
     datasets = sorted({c["dataset"] for c in cells}, key=lambda d: (order.get(d, 1e9), d))
     present_baselines = [b for b in BASELINES if any(m == b for _, m in chosen)]
+    # A column per metric some chosen cell of the rule holds ("combined" only from a study
+    # run with --metric combined).
     guided = [(m, x, f"{METHOD_LABEL[m]}-{METRIC_LABEL[x]}") for m in ("guided", "guided-prune")
-              for x in ("strength", "attr", "combined") if any(g == m for _, g in chosen)]
+              for x in ("strength", "attr", "combined")
+              if any(g == m and x in cell["acc"] for (_, g), cell in chosen.items())]
     columns = [*COLUMNS, *guided, *((b, "score", BASELINES[b]) for b in present_baselines)]
     rows = []
     for dataset in datasets:
