@@ -36,6 +36,7 @@ from bench.seed_ensemble import pooled_ranking  # noqa: E402
 from bench.swap_rule import side_by_side_ranks  # noqa: E402
 from sparsefs._config import K_SWEEP  # noqa: E402
 from sparsefs.data.writers import write_text_atomic  # noqa: E402
+from sparsefs.experiments.grid import run_key as grid_run_key  # noqa: E402
 from sparsefs.experiments.report import load_runs, make_cells, summarize  # noqa: E402
 from sparsefs.experiments.tables import markdown_table  # noqa: E402
 
@@ -84,7 +85,9 @@ def score_run(rec, X_tr, y_tr, X_te, y_te):
 
 
 def run_key(rec):
-    return f"{rec.dataset}/{rec.method}_d{rec.density:g}_l2-{rec.l2:g}_s{rec.seed}"
+    """The run's file name in its study without ".json" (the key of pooled_metrics.json)."""
+    return grid_run_key(rec.dataset, rec.method, rec.density, rec.l2,
+                        rec.seed).removesuffix(".json")
 
 
 def evaluate(folder, method, data_dir, log=print):
